@@ -1,0 +1,46 @@
+# cloudreg: one task runner. `make build` is the main job, `make test` is what CI runs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+OUT    ?= build
+
+.PHONY: build test lint bench screenshots clean kb site
+
+build: $(VENV)/.installed
+	$(BIN)/cloudreg build --out $(OUT)
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[site]'
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[site,test]'
+	touch $@
+
+# System packages the tests need (real browser, real Virtuoso). Installs them when missing; needs root or sudo.
+test-deps: $(VENV)/.test-installed
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v virtuoso-t >/dev/null || missing="$$missing virtuoso-opensource"; \
+	if [ -n "$$missing" ]; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  echo "installing Debian packages:$$missing"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@if [ -f site/package.json ] && [ ! -d site/node_modules ]; then cd site && npm ci --silent --no-audit --no-fund; fi
+
+test: test-deps
+	$(BIN)/ruff check src tests
+	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+bench: $(VENV)/.test-installed
+	$(BIN)/python -m cloudreg.bench
+
+clean:
+	rm -rf $(OUT) .pytest_cache

@@ -1,0 +1,3 @@
+from cloudreg.cli import cli
+
+cli(prog_name="cloudreg")

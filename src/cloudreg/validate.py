@@ -1,0 +1,111 @@
+"""Stage 3, validate: pySHACL over the closure, plus the SPARQL checks in queries/checks/.
+
+Each violation names the focus node, the file that states it, the rule broken and its message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import pyshacl
+from rdflib import RDF, Graph, Namespace
+
+from cloudreg.backends import LocalBackend
+from cloudreg.load import KB, load_shapes
+from cloudreg.queries import catalogue
+
+SH = Namespace("http://www.w3.org/ns/shacl#")
+
+
+@dataclass
+class Violation:
+    focus: str
+    file: str | None
+    rule: str
+    message: str
+    severity: str = "error"
+    path: str | None = None
+    value: str | None = None
+
+    def text(self) -> str:
+        where = self.file or "?"
+        extra = f" [{self.path}" + (f" = {self.value}" if self.value else "") + "]" if self.path else ""
+        return f"{where}: {self.severity}: <{self.focus}>{extra}: {self.message} (rule: {self.rule})"
+
+
+@dataclass
+class ValidationReport:
+    violations: list[Violation] = field(default_factory=list)
+    shapes_checked: int = 0
+    checks_run: int = 0
+
+    @property
+    def conforms(self) -> bool:
+        return not any(v.severity == "error" for v in self.violations)
+
+    def as_json(self) -> dict:
+        return {"conforms": self.conforms, "shapes": self.shapes_checked, "checks": self.checks_run,
+                "violations": [asdict(v) for v in self.violations]}
+
+
+def _short(node) -> str:
+    s = str(node)
+    for prefix, ns in (("cr:", "https://w3id.org/cloudreg/ontology#"), ("crs:", "https://w3id.org/cloudreg/shapes#"),
+                       ("sh:", str(SH))):
+        if s.startswith(ns):
+            return prefix + s[len(ns):]
+    return s
+
+
+def _rule_name(report: Graph, result, shape) -> str:
+    """A readable name for the rule: the node shape plus the property path or constraint."""
+    path = report.value(result, SH.resultPath)
+    comp = report.value(result, SH.sourceConstraintComponent)
+    parent = None
+    for s in report.subjects(SH.property, shape):
+        parent = s
+    base = _short(parent) if parent is not None else (_short(shape) if not isinstance(shape, type(None)) else "?")
+    if base.startswith("n") and len(base) > 20:  # blank node id of an anonymous sparql constraint
+        base = "anonymous shape"
+    bits = [base]
+    if path is not None:
+        bits.append(_short(path))
+    if comp is not None:
+        bits.append(_short(comp).replace("sh:", ""))
+    return " / ".join(bits)
+
+
+def validate(kb: KB, closure: Graph) -> ValidationReport:
+    shapes = load_shapes(kb.project)
+    conforms, report_graph, _ = pyshacl.validate(
+        closure, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True)
+    rep = ValidationReport(shapes_checked=len(set(shapes.subjects(RDF.type, SH.NodeShape))))
+    # shapes live in the shapes graph; copy their sh:property links so rule names can name the node shape
+    for s, o in shapes.subject_objects(SH.property):
+        report_graph.add((s, SH.property, o))
+    for result in report_graph.subjects(RDF.type, SH.ValidationResult):
+        focus = report_graph.value(result, SH.focusNode)
+        shape = report_graph.value(result, SH.sourceShape)
+        msg = report_graph.value(result, SH.resultMessage)
+        sev = report_graph.value(result, SH.resultSeverity)
+        path = report_graph.value(result, SH.resultPath)
+        value = report_graph.value(result, SH.value)
+        rep.violations.append(Violation(
+            focus=str(focus), file=kb.file_of(focus), rule=_rule_name(report_graph, result, shape),
+            message=str(msg) if msg is not None else "constraint violated",
+            severity="error" if sev in (None, SH.Violation) else "warning",
+            path=_short(path) if path is not None else None,
+            value=str(value) if value is not None else None))
+    backend = LocalBackend(closure)
+    for q in catalogue(kb.project):
+        if not q.is_check:
+            continue
+        rep.checks_run += 1
+        table = backend.select(q, {})
+        for row in table.dicts():
+            focus = row.get("focus")
+            rep.violations.append(Violation(
+                focus=str(focus), file=kb.file_of(focus), rule=f"queries/{q.name}.rq",
+                message=str(row.get("message")), severity=q.severity or "error"))
+    rep.violations.sort(key=lambda v: (v.severity != "error", v.file or "", v.focus, v.rule))
+    return rep
