@@ -1,0 +1,69 @@
+import re
+from pathlib import Path
+
+import pytest
+
+from cloudreg.load import load_kb
+from cloudreg.pipeline import Pipeline
+from cloudreg.project import Project
+from cloudreg.reason import closure_of, reason
+from cloudreg.validate import validate
+
+from .conftest import FIXTURES, make_root
+
+SHAPES = FIXTURES / "shapes"
+
+
+def _validate_fixture(tmp_path: Path, fixture: Path):
+    root = make_root(tmp_path / "repo")
+    (root / "data" / "kr").mkdir(parents=True)
+    (root / "data" / "kr" / "base.ttl").write_text((SHAPES / "base.ttl").read_text())
+    (root / "data" / "kr" / fixture.name).write_text(fixture.read_text())
+    kb = load_kb(Project.at(root))
+    asserted = kb.asserted()
+    return validate(kb, closure_of(asserted, reason(asserted)))
+
+
+@pytest.mark.parametrize("fixture", sorted((SHAPES / "valid").glob("*.ttl")), ids=lambda p: p.stem)
+def test_valid_fixtures_conform(tmp_path, fixture):
+    report = _validate_fixture(tmp_path, fixture)
+    assert report.conforms, [v.text() for v in report.violations]
+
+
+@pytest.mark.parametrize("fixture", sorted((SHAPES / "invalid").glob("*.ttl")), ids=lambda p: p.stem)
+def test_invalid_fixtures_fail_with_the_expected_message(tmp_path, fixture):
+    expect = re.match(r"# expect: (.*)", fixture.read_text()).group(1).strip()
+    report = _validate_fixture(tmp_path, fixture)
+    assert not report.conforms
+    messages = [v.message for v in report.violations]
+    assert any(expect in m for m in messages), messages
+    # the violation names the file it comes from
+    hit = next(v for v in report.violations if expect in v.message)
+    assert hit.file in (f"data/kr/{fixture.name}", "data/kr/base.ttl")
+
+
+def test_every_shape_constraint_has_a_message():
+    from rdflib import BNode, Graph, Namespace
+
+    sh = Namespace("http://www.w3.org/ns/shacl#")
+    g = Graph()
+    for f in (Path(__file__).parents[1] / "ontology" / "shapes").glob("*.ttl"):
+        g.parse(f)
+    props = set(g.objects(None, sh.property)) | set(g.objects(None, sh.sparql))
+    assert props
+    for p in props:
+        assert isinstance(p, BNode)
+        assert g.value(p, sh.message) is not None, p
+
+
+def test_fixture_kb_conforms(fixture_pipe):
+    assert fixture_pipe.report.conforms, [v.text() for v in fixture_pipe.report.violations]
+
+
+def test_sparql_check_reports_replaced_instrument_without_end(scratch_root):
+    f = scratch_root / "data" / "kr" / "fixture-reg-2016.ttl"
+    f.write_text(f.read_text().replace(' ; cr:inForceUntil "2019-01-01"^^xsd:date', ""))
+    report = Pipeline(Project.at(scratch_root)).report
+    hits = [v for v in report.violations if v.rule == "queries/checks/replaced-instrument-still-in-force.rq"]
+    assert hits and hits[0].file == "data/kr/fixture-reg-2016.ttl"
+    assert not report.conforms
