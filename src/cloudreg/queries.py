@@ -130,12 +130,25 @@ def load_query(path: Path, project: Project) -> QueryFile:
     try:
         prepareQuery(sparql)
     except Exception as e:
+        if _is_update(sparql):
+            raise InputError("SPARQL Update is not allowed in the catalogue: queries are read-only",
+                             file=rel) from None
         raise InputError(f"SPARQL syntax error: {e}", file=rel) from None
     if name.startswith("checks/") and not re.search(r"SELECT\s+(DISTINCT\s+)?\?focus\s+\?message\b", sparql, re.I):
         raise InputError("checks must SELECT ?focus ?message", file=rel)
     return QueryFile(name=name, path=path, summary=summary.strip(), text=sparql,
                      description=(meta.get("description") or "").strip(), tags=tags, params=params,
                      reasoning=reasoning, site=site, severity=severity)
+
+
+def _is_update(text: str) -> bool:
+    from rdflib.plugins.sparql import prepareUpdate
+
+    try:
+        prepareUpdate(text)
+    except Exception:
+        return False
+    return True
 
 
 def _str(v) -> str | None:
@@ -221,16 +234,37 @@ def bind_params(query: QueryFile, given: dict[str, str], as_of: str | None) -> d
     return bindings
 
 
+_ECHAR = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+def sparql_term(term) -> str:
+    """A term in SPARQL syntax, escaping every character that could end a string or an IRI."""
+    if isinstance(term, URIRef):
+        if _BAD_IRI.search(str(term)):
+            raise InputError(f"IRI {str(term)!r} contains a character not allowed in an IRI")
+        return f"<{term}>"
+    if isinstance(term, Literal):
+        body = '"' + "".join(_ECHAR.get(c, c) for c in str(term)) + '"'
+        if term.language:
+            return body + "@" + term.language
+        if term.datatype:
+            return body + "^^" + sparql_term(URIRef(term.datatype))
+        return body
+    raise InputError(f"cannot bind {term!r}: only IRIs and literals can be parameters")
+
+
 def with_values(text: str, bindings: dict[str, object]) -> str:
     """Text for a remote endpoint: a VALUES block at the top of the outermost WHERE group.
 
-    Terms are written with rdflib's .n3(), so a value can never change the query's structure.
+    Terms are written by sparql_term(), which escapes quotes, backslashes and control characters, so a value
+    can never change the query's structure.
     """
     if not bindings:
         return text
     names = list(bindings)
     block = "VALUES (" + " ".join("?" + n for n in names) + ") { (" + \
-        " ".join(bindings[n].n3() for n in names) + ") }"
+        " ".join(sparql_term(bindings[n]) for n in names) + ") }"
     m = re.search(r"\bWHERE\s*\{", text, re.I)
     if not m:
         m = re.search(r"\{", text)

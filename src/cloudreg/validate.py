@@ -75,6 +75,33 @@ def _rule_name(report: Graph, result, shape) -> str:
     return " / ".join(bits)
 
 
+def clashing_definitions(kb: KB) -> list[Violation]:
+    """An IRI typed in more than one data file, or with two different types of ours, is a clash."""
+    cr = "https://w3id.org/cloudreg/ontology#"
+    where: dict = {}
+    types: dict = {}
+    for rel in kb.files:
+        if not rel.startswith("data/"):
+            continue
+        for s, o in kb.graph_for(rel).subject_objects(RDF.type):
+            where.setdefault(s, set()).add(rel)
+            if str(o).startswith(cr):
+                types.setdefault(s, set()).add(o)
+    out = []
+    for s, files in where.items():
+        if len(files) > 1:
+            out.append(Violation(focus=str(s), file=sorted(files)[0], rule="duplicate IRI",
+                                 message="the same IRI is defined (typed) in several files: " + ", ".join(sorted(files))))
+    disjoint = [{cr + "Requirement", cr + "Claim", cr + "Provision", cr + "Jurisdiction", cr + "Authority"}]
+    for s, ts in types.items():
+        for group in disjoint:
+            hit = sorted(str(t) for t in ts if str(t) in group)
+            if len(hit) > 1:
+                out.append(Violation(focus=str(s), file=kb.file_of(s), rule="clashing IRI",
+                                     message="one IRI is used for different kinds of thing: " + ", ".join(hit)))
+    return out
+
+
 def validate(kb: KB, closure: Graph) -> ValidationReport:
     shapes = load_shapes(kb.project)
     conforms, report_graph, _ = pyshacl.validate(
@@ -96,6 +123,7 @@ def validate(kb: KB, closure: Graph) -> ValidationReport:
             severity="error" if sev in (None, SH.Violation) else "warning",
             path=_short(path) if path is not None else None,
             value=str(value) if value is not None else None))
+    rep.violations += clashing_definitions(kb)
     backend = LocalBackend(closure)
     for q in catalogue(kb.project):
         if not q.is_check:
