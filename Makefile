@@ -42,5 +42,9 @@ lint: $(VENV)/.test-installed
 bench: $(VENV)/.test-installed
 	$(BIN)/python -m cloudreg.bench
 
+# The README's picture of the home page, from the real build (needs Debian chromium: `make test-deps`).
+screenshots: build test-deps
+	$(BIN)/python -m cloudreg.site screenshot $(OUT)/site docs/screenshot-home.png
+
 clean:
 	rm -rf $(OUT) .pytest_cache

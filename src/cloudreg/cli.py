@@ -38,8 +38,19 @@ def endpoint_option(f):
                              "(env CLOUDREG_ENDPOINT).")(f)
 
 
-def pipeline(root: Path, endpoint: str | None = None) -> Pipeline:
-    return Pipeline(Project.at(root), endpoint=endpoint)
+def pipeline(root: Path, endpoint: str | None = None, reasoner: str | None = None, store: str | None = None) -> Pipeline:
+    # fast path by default; `cloudreg --reasoner owlrl --store memory CMD` (or build's own options) picks the reference
+    ctx = click.get_current_context(silent=True)
+    top = ctx.find_root().params if ctx is not None else {}
+    return Pipeline(Project.at(root), endpoint=endpoint, reasoner=reasoner or top.get("reasoner"),
+                    store=store or top.get("store_kind"))
+
+
+def path_options(f):
+    f = click.option("--store", "store_kind", type=click.Choice(["oxigraph", "memory"]), default=None,
+                     help="Triple store: oxigraph (fast, default) or memory (rdflib, reference).")(f)
+    return click.option("--reasoner", type=click.Choice(["reasonable", "owlrl"]), default=None,
+                        help="OWL 2 RL reasoner: reasonable (fast, default) or owlrl (reference).")(f)
 
 
 def as_of_date(value: str | None):
@@ -48,7 +59,8 @@ def as_of_date(value: str | None):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cloudreg")
-def cli():
+@path_options
+def cli(reasoner, store_kind):
     """cloudreg: the rules financial supervisors set for cloud outsourcing, in seven jurisdictions."""
 
 
@@ -56,12 +68,13 @@ def cli():
 @root_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build"), show_default=True)
 @click.option("--no-site", is_flag=True, help="Build the knowledge base only.")
+@path_options
 @handle_errors
-def build(root, out, no_site):
+def build(root, out, no_site, reasoner, store_kind):
     """Load, reason, validate and export the KB (and the site) into OUT; exit 1 if it does not conform."""
     from cloudreg.build import build as do_build
 
-    pipe = pipeline(root)
+    pipe = pipeline(root, reasoner=reasoner, store=store_kind)
     if not out.is_absolute():
         out = pipe.project.root / out
     result = do_build(pipe, out, with_site=not no_site)
@@ -206,6 +219,94 @@ def diff(from_, to, jurisdiction, endpoint, fmt, root):
     else:
         cols, rows = diff_rows(d)
         click.echo(render(cols, rows, fmt))
+
+
+@cli.command(name="map")
+@click.argument("profile_path", metavar="PROFILE.yaml")
+@click.option("--as-of", default=None, help="Date (YYYY-MM-DD); default the profile's as_of, else today.")
+@endpoint_option
+@click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md", show_default=True)
+@root_option
+@handle_errors
+def map_cmd(profile_path, as_of, endpoint, fmt, root):
+    """Map a bank profile's cloud workloads to obligations, conflicts and gaps, citing provisions.
+
+    Example:
+
+    \b
+        cloudreg map examples/profiles/kr-bank-sg-eu.yaml --format md
+    """
+    from cloudreg.mapper import Mapper, to_csv, to_markdown
+    from cloudreg.profile import load_profile
+
+    profile = load_profile(profile_path)
+    day = parse_date(as_of, "--as-of") if as_of else (profile.as_of or today())
+    pipe = pipeline(root, endpoint)
+    result = Mapper(pipe.project, pipe.backend).map(profile, day)
+    if fmt == "json":
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    elif fmt == "csv":
+        click.echo(to_csv(result), nl=False)
+    else:
+        click.echo(to_markdown(result, profile), nl=False)
+
+
+@cli.command(name="load")
+@click.option("--store", required=True, help="SPARQL 1.1 Graph Store endpoint (Oxigraph http://HOST:PORT/store; "
+              "Virtuoso http://dba:PASS@HOST:PORT/sparql-graph-crud-auth).")
+@click.option("--endpoint", default=None, help="SPARQL query endpoint to verify the triple count through.")
+@click.option("--graph", default="urn:cloudreg:kb", show_default=True, help="The named graph to replace.")
+@click.option("--timeout", default=60.0, show_default=True, help="Seconds per HTTP request.")
+@root_option
+@handle_errors
+def load_cmd(store, endpoint, graph, timeout, root):
+    """Push the KB (asserted + inferred) into a Graph Store: replace GRAPH, then verify its triple count."""
+    from cloudreg.store import load as do_load
+
+    r = do_load(pipeline(root), store, endpoint=endpoint, graph=graph, timeout=timeout)
+    click.echo(f"loaded {r.triples} triples into <{r.graph}> (count verified through the {r.verified_by}) "
+               f"in {r.seconds:.1f} s")
+
+
+@cli.command()
+@click.option("--port", default=7878, show_default=True, help="Port on 127.0.0.1.")
+@root_option
+@handle_errors
+def serve(port, root):
+    """A read-only SPARQL endpoint (Oxigraph server) over the KB, asserted + inferred, as the default graph."""
+    from cloudreg.store import serve as do_serve
+
+    sys.exit(do_serve(pipeline(root), port, echo=click.echo))
+
+
+@cli.command(name="site")
+@click.argument("action", type=click.Choice(["build", "serve"]), default="build")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build/site"),
+              show_default=True, help="Folder of the built site.")
+@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1 for `site serve`.")
+@root_option
+@handle_errors
+def site_cmd(action, out, port, root):
+    """Build the reference site into OUT (mkdocs --strict), or serve the built site over HTTP on 127.0.0.1."""
+    from cloudreg import site as site_mod
+
+    if action == "build":
+        pipe = pipeline(root)
+        if not pipe.report.conforms:
+            from cloudreg.errors import NonConformance
+
+            raise NonConformance("the knowledge base does not conform; run `cloudreg validate`")
+        r = site_mod.build_only_site(pipe, Path(root) / out if not out.is_absolute() else out)
+        click.echo(f"site: {r['files']} files, {r['en']} pages in English, {r['ko']} in Korean, {r['seconds']} s")
+        return
+    srv = site_mod.make_server(Path(root) / out if not out.is_absolute() else out, port)
+    click.echo(f"serving {out} at http://127.0.0.1:{srv.server_address[1]}/ (Ctrl-C stops)")
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        srv.server_close()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -42,6 +42,8 @@ class MatrixBuilder:
                 out[str(r["requirement"])].append({
                     "instrument": plain(r["instrument_title"]), "instrument_iri": plain(r["instrument"]),
                     "locator": plain(r["locator"]), "url": plain(r["url"])})
+            for srcs in out.values():  # engines order long strings differently (Virtuoso): sort here
+                srcs.sort(key=lambda s: (s["instrument_iri"] or "", s["locator"] or ""))
             self._sources = out
         return self._sources
 

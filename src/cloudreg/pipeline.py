@@ -14,12 +14,33 @@ from cloudreg.validate import ValidationReport, validate
 
 
 class Pipeline:
-    def __init__(self, project: Project, endpoint: str | None = None):
+    def __init__(self, project: Project, endpoint: str | None = None, reasoner: str | None = None,
+                 store: str | None = None):
         self.project = project
         self.endpoint = endpoint
+        # fast path (default): reasoner "reasonable", store "oxigraph"; reference path: "owlrl", "memory"
+        # (cloudreg.fast; env CLOUDREG_REASONER / CLOUDREG_STORE give the default)
+        from cloudreg.fast import path_options
+
+        self.reasoner, self.store_kind = path_options(reasoner, store)
+
+    @cached_property
+    def oxstore(self):
+        """The pyoxigraph Store: file graphs + urn:cloudreg:inferred (fast reasoner or owlrl's triples)."""
+        from cloudreg import fast
+
+        if self.reasoner == "reasonable":
+            st, self._files = fast.load_store(self.project)
+            self.reason_stats = fast.reason_store(st)
+            return st
+        return fast.store_of(self.kb, self.inferred)
 
     @cached_property
     def kb(self) -> KB:
+        if self.reasoner == "reasonable":
+            from cloudreg.fast import kb_of
+
+            return kb_of(self.project, self.oxstore, self._files)
         return load_kb(self.project)
 
     @cached_property
@@ -28,6 +49,10 @@ class Pipeline:
 
     @cached_property
     def inferred(self) -> Graph:
+        if self.reasoner == "reasonable":
+            from cloudreg.fast import INFERRED_GRAPH, graph_of
+
+            return graph_of(self.oxstore, [INFERRED_GRAPH])
         return reason(self.asserted)
 
     @cached_property
@@ -36,10 +61,23 @@ class Pipeline:
 
     @cached_property
     def report(self) -> ValidationReport:
+        if self.store_kind == "oxigraph":
+            from cloudreg.fast import LocalOxigraphBackend
+
+            return validate(self.kb, self.closure, data_graph=self.oxstore,
+                            check_backend=LocalOxigraphBackend(self.oxstore))
         return validate(self.kb, self.closure)
 
     @cached_property
     def backend(self) -> Backend:
         if self.endpoint:
-            return RemoteBackend(self.endpoint)
+            # CLOUDREG_GRAPH: query this named graph as the default graph (sent as default-graph-uri), e.g. the
+            # graph `cloudreg load` filled (urn:cloudreg:kb); unset for `cloudreg serve`, whose default graph is the KB
+            import os
+
+            return RemoteBackend(self.endpoint, default_graph=os.environ.get("CLOUDREG_GRAPH") or None)
+        if self.store_kind == "oxigraph":
+            from cloudreg.fast import LocalOxigraphBackend
+
+            return LocalOxigraphBackend(self.oxstore)
         return LocalBackend(self.closure)

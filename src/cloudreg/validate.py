@@ -102,10 +102,13 @@ def clashing_definitions(kb: KB) -> list[Violation]:
     return out
 
 
-def validate(kb: KB, closure: Graph) -> ValidationReport:
+def validate(kb: KB, closure: Graph, data_graph=None, check_backend=None) -> ValidationReport:
+    """`data_graph` (e.g. the fast path's pyoxigraph Store holding the closure) and `check_backend` replace the
+    rdflib closure for pySHACL and for the SPARQL checks; the report is the same (tests/test_fast.py)."""
     shapes = load_shapes(kb.project)
     conforms, report_graph, _ = pyshacl.validate(
-        closure, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True)
+        closure if data_graph is None else data_graph, shacl_graph=shapes, inference="none", advanced=True,
+        allow_warnings=True, inplace=data_graph is not None)
     rep = ValidationReport(shapes_checked=len(set(shapes.subjects(RDF.type, SH.NodeShape))))
     # shapes live in the shapes graph; copy their sh:property links so rule names can name the node shape
     for s, o in shapes.subject_objects(SH.property):
@@ -124,7 +127,7 @@ def validate(kb: KB, closure: Graph) -> ValidationReport:
             path=_short(path) if path is not None else None,
             value=str(value) if value is not None else None))
     rep.violations += clashing_definitions(kb)
-    backend = LocalBackend(closure)
+    backend = check_backend or LocalBackend(closure)
     for q in catalogue(kb.project):
         if not q.is_check:
             continue

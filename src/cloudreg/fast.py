@@ -1,0 +1,314 @@
+"""The fast path: a pyoxigraph Store for load and query, the `reasonable` OWL 2 RL reasoner for the closure.
+
+The reference path (rdflib + owlrl, `cloudreg.load` / `cloudreg.reason`) stays; tests/test_fast.py proves that both
+give the same inferred triples on the ontology's axioms, the same validation report, the same matrix and the same
+answer to every catalogue query.
+
+Layout of the store: one named graph per source file (`urn:cloudreg:file:<path>`, as in `cloudreg.load`) with the
+asserted triples, and one named graph `urn:cloudreg:inferred` with what the reasoner adds. Queries run with the
+default graph as the union of all graphs.
+
+What `reasonable` 0.4.4 does not do, and how it is handled here:
+  - `owl:propertyChainAxiom` (rule prp-spo2) is not applied. Every chain axiom found in the data is run as a SPARQL
+    CONSTRUCT rule and the result fed back to the reasoner, to a fixpoint (a chain result can enable other rules:
+    domain, range, sub-properties; their results can enable another chain).
+  - Schema-only (TBox) entailments: owlrl also derives reflexive and transitive rdfs:subClassOf / subPropertyOf,
+    owl:equivalentClass / equivalentProperty, propagated rdfs:domain / range, rdfs:Datatype typing and disjointness
+    of XSD datatypes. `reasonable` does not materialise these (rules scm-*). No catalogue query, shape or check reads
+    them; instance-level entailments agree exactly (see SCHEMA_PREDICATES and tests/test_fast.py).
+  - `reasonable` writes plain literals as xsd:string-typed literals (RDF 1.1 says they are the same term); they are
+    normalised back to plain literals before comparing with the asserted triples.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+
+from cloudreg.backends import Table
+from cloudreg.errors import CloudregError, InputError
+from cloudreg.load import KB, _bind, parse_file
+from cloudreg.project import Project, file_graph_iri
+from cloudreg.queries import QueryFile, with_values
+
+INFERRED_GRAPH = "urn:cloudreg:inferred"
+OWL = "http://www.w3.org/2002/07/owl#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+# The same noise filter as cloudreg.reason: reflexive sameAs, "is a Thing / Resource", literal subjects.
+NOISE_OBJECTS = {OWL + "Thing", RDFS + "Resource"}
+
+# Predicates of schema-to-schema entailments that owlrl materialises and reasonable does not (see module doc).
+SCHEMA_PREDICATES = {RDFS + "subClassOf", RDFS + "subPropertyOf", RDFS + "domain", RDFS + "range",
+                     OWL + "equivalentClass", OWL + "equivalentProperty", OWL + "disjointWith"}
+META_CLASSES = {RDFS + "Datatype", RDFS + "Class", OWL + "Class", RDF + "Property", OWL + "ObjectProperty",
+                OWL + "DatatypeProperty", OWL + "AnnotationProperty", OWL + "Restriction"}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# term conversion
+
+
+def to_ox(term):
+    """An rdflib term as a pyoxigraph term (plain literals stay plain; xsd:string is the same term in RDF 1.1)."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None and str(term.datatype) != XSD_STRING:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise CloudregError(f"cannot convert {term!r} to an Oxigraph term")
+
+
+_DT_CACHE: dict[str, URIRef] = {}
+
+
+def to_rdflib(term):
+    """A pyoxigraph term as the rdflib term the reference path would produce (xsd:string -> plain literal)."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        dt = term.datatype.value
+        if dt == XSD_STRING:
+            return Literal(term.value)
+        u = _DT_CACHE.get(dt)
+        if u is None:
+            u = _DT_CACHE[dt] = URIRef(dt)
+        return Literal(term.value, datatype=u)
+    if isinstance(term, ox.DefaultGraph):
+        return None
+    raise CloudregError(f"cannot convert {term!r} to an rdflib term")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# load
+
+
+def load_store(project: Project, extra_files: list[Path] | None = None) -> tuple[ox.Store, list[str]]:
+    """Parse every KB file into its own named graph of a new in-memory Store; errors name the file and line."""
+    store = ox.Store()
+    files = []
+    for path in project.kb_files() + list(extra_files or []):
+        rel = project.rel(path)
+        load_file_into(store, path, rel)
+        files.append(rel)
+    if not files:
+        raise InputError("no Turtle files found under ontology/ or data/", file=str(project.root))
+    return store, files
+
+
+def load_file_into(store: ox.Store, path: Path, rel: str, graph_iri: str | None = None) -> None:
+    graph = ox.NamedNode(graph_iri or file_graph_iri(rel))
+    try:
+        data = path.read_bytes()
+        data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"not UTF-8 text ({e.reason} at byte {e.start})", file=rel) from None
+    except OSError as e:
+        raise InputError(f"cannot read: {e.strerror}", file=rel) from None
+    try:
+        store.bulk_load(data, ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri(), to_graph=graph)
+    except (SyntaxError, ValueError, OSError) as e:
+        # the reference parser gives the message users know (file, line, what is wrong); use it for the error
+        parse_file(path, rel)
+        raise InputError(f"Turtle error: {e}", file=rel) from None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# reason
+
+
+def chain_axioms(store: ox.Store) -> list[tuple[str, list[str]]]:
+    """Every owl:propertyChainAxiom in the store: (property, [p1, ..., pn])."""
+    out = []
+    q = f"SELECT ?p ?l WHERE {{ ?p <{OWL}propertyChainAxiom> ?l }}"
+    for row in store.query(q, use_default_graph_as_union=True):
+        chain, node, seen = [], row["l"], set()
+        while node != ox.NamedNode(RDF + "nil") and node not in seen:
+            seen.add(node)
+            first = next(store.quads_for_pattern(node, ox.NamedNode(RDF + "first"), None), None)
+            rest = next(store.quads_for_pattern(node, ox.NamedNode(RDF + "rest"), None), None)
+            if first is None or rest is None:
+                raise InputError(f"malformed owl:propertyChainAxiom list for <{row['p'].value}>")
+            chain.append(first.object.value)
+            node = rest.object
+        if chain:
+            out.append((row["p"].value, chain))
+    return sorted(out)
+
+
+def chain_rule(prop: str, chain: list[str]) -> str:
+    """SPARQL for OWL 2 RL rule prp-spo2: x0 p1 x1 ... p_n xn  =>  x0 prop xn (only triples not yet present)."""
+    steps = " . ".join(f"?x{i} <{p}> ?x{i + 1}" for i, p in enumerate(chain))
+    n = len(chain)
+    return f"SELECT DISTINCT ?x0 ?x{n} WHERE {{ {steps} . FILTER NOT EXISTS {{ ?x0 <{prop}> ?x{n} }} }}"
+
+
+@dataclass
+class ReasonStats:
+    rounds: int = 0
+    chain_triples: int = 0
+    chains: list[tuple[str, list[str]]] = field(default_factory=list)
+
+
+def _is_noise(s, p, o) -> bool:
+    if isinstance(s, Literal):
+        return True
+    if str(p) == OWL + "sameAs" and s == o:
+        return True
+    return str(o) in NOISE_OBJECTS and not isinstance(o, Literal)
+
+
+def _norm(t):
+    """reasonable returns plain literals as xsd:string literals: give them back as plain literals."""
+    s, p, o = t
+    if isinstance(o, Literal) and o.datatype is not None and str(o.datatype) == XSD_STRING:
+        o = Literal(str(o))
+    return s, p, o
+
+
+def reason_store(store: ox.Store, max_rounds: int = 50) -> ReasonStats:
+    """Compute the closure of everything in `store` and write what it adds into the graph urn:cloudreg:inferred."""
+    import reasonable
+
+    inferred_g = ox.NamedNode(INFERRED_GRAPH)
+    store.remove_graph(inferred_g) if inferred_g in set(store.named_graphs()) else None
+    stats = ReasonStats(chains=chain_axioms(store))
+    r = reasonable.PyReasoner()
+    with tempfile.TemporaryDirectory(prefix="cloudreg-reason-") as tmp:
+        path = os.path.join(tmp, "asserted.ttl")  # N-Triples is Turtle; reasonable only reads .ttl/.n3 names
+        with open(path, "wb") as fh:
+            for g in store.named_graphs():
+                store.dump(fh, ox.RdfFormat.N_TRIPLES, from_graph=g)
+        r.load_file(path)
+    while True:
+        stats.rounds += 1
+        out = r.reason()
+        quads = []
+        for t in out:
+            s, p, o = _norm(t)
+            if _is_noise(s, p, o):
+                continue
+            quads.append(ox.Quad(to_ox(s), to_ox(p), to_ox(o), inferred_g))
+        del out
+        store.extend(quads)
+        del quads
+        # keep only what is not asserted in some file graph
+        store.update(f"DELETE {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{INFERRED_GRAPH}> "
+                     f"{{ ?s ?p ?o }} GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != <{INFERRED_GRAPH}>) }}")
+        new = []
+        for prop, chain in stats.chains:
+            for row in store.query(chain_rule(prop, chain), use_default_graph_as_union=True):
+                new.append((row[0], ox.NamedNode(prop), row[1]))
+        if not new:
+            break
+        if stats.rounds >= max_rounds:
+            raise CloudregError(f"reasoning did not reach a fixpoint in {max_rounds} rounds")
+        stats.chain_triples += len(new)
+        store.extend([ox.Quad(s, p, o, inferred_g) for s, p, o in new])
+        r.from_graph([(to_rdflib(s), to_rdflib(p), to_rdflib(o)) for s, p, o in new])
+    return stats
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# query
+
+
+class LocalOxigraphBackend:
+    """Runs catalogue queries on a pyoxigraph Store (union of its graphs); returns a Table of rdflib terms.
+
+    Parameters are bound with the same VALUES block as the remote backend (queries.with_values)."""
+
+    def __init__(self, store: ox.Store):
+        self.store = store
+
+    def select(self, query: QueryFile, bindings: dict[str, object]) -> Table:
+        text = with_values(query.text, bindings)
+        try:
+            result = self.store.query(text, use_default_graph_as_union=True)
+        except (SyntaxError, ValueError, OSError) as e:
+            raise CloudregError(f"query {query.name} failed: {e}") from None
+        if not isinstance(result, ox.QuerySolutions):
+            raise CloudregError(f"query {query.name}: not a SELECT query")
+        cols = [v.value for v in result.variables]
+        rows = [[to_rdflib(sol[i]) for i in range(len(cols))] for sol in result]
+        return Table(cols, rows)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# rdflib views (what Pipeline exposes), materialised from the store
+
+
+def graph_of(store: ox.Store, graphs: Iterable[str]) -> Graph:
+    g = Graph()
+    _bind(g)
+    for gi in graphs:
+        for q in store.quads_for_pattern(None, None, None, ox.NamedNode(gi)):
+            g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+    return g
+
+
+def kb_of(project: Project, store: ox.Store, files: list[str]) -> KB:
+    """The rdflib KB (one named graph per file) with the same blank nodes as the store."""
+    ds = Dataset()
+    kb = KB(project=project, dataset=ds, files=list(files))
+    for rel in files:
+        target = ds.graph(URIRef(file_graph_iri(rel)))
+        for q in store.quads_for_pattern(None, None, None, ox.NamedNode(file_graph_iri(rel))):
+            target.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+    return kb
+
+
+def schema_level(t) -> bool:
+    """A schema-to-schema triple (TBox entailment) that reasonable does not materialise; see module doc."""
+    s, p, o = (str(x) for x in t)
+    return p in SCHEMA_PREDICATES or (p == RDF + "type" and o in META_CLASSES)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# pipeline options
+
+REASONERS = ("reasonable", "owlrl")
+STORES = ("oxigraph", "memory")
+
+
+def path_options(reasoner: str | None, store: str | None) -> tuple[str, str]:
+    """Resolve --reasoner / --store (default: env CLOUDREG_REASONER / CLOUDREG_STORE, else the fast path)."""
+    reasoner = reasoner or os.environ.get("CLOUDREG_REASONER") or "reasonable"
+    store = store or os.environ.get("CLOUDREG_STORE") or "oxigraph"
+    if reasoner not in REASONERS:
+        raise InputError(f"--reasoner: unknown reasoner {reasoner!r}; expected one of {', '.join(REASONERS)}")
+    if store not in STORES:
+        raise InputError(f"--store: unknown store {store!r}; expected one of {', '.join(STORES)}")
+    return reasoner, store
+
+
+def store_of(kb: KB, inferred: Graph) -> ox.Store:
+    """A Store from the reference path's rdflib KB and inferred triples (reasoner owlrl, store oxigraph)."""
+    st = ox.Store()
+    quads = []
+    for rel in kb.files:
+        g = ox.NamedNode(file_graph_iri(rel))
+        quads += [ox.Quad(to_ox(s), to_ox(p), to_ox(o), g) for s, p, o in kb.graph_for(rel)]
+    g = ox.NamedNode(INFERRED_GRAPH)
+    quads += [ox.Quad(to_ox(s), to_ox(p), to_ox(o), g) for s, p, o in inferred]
+    st.extend(quads)
+    return st
