@@ -172,30 +172,50 @@ def test_same_matrix_and_diff(fixture_paths, real_paths):
         assert diff(fast, DATES[1], DATES[3]) == diff(ref, DATES[1], DATES[3])
 
 
-def _canon(table, concat: bool = False) -> list:
+def _separators(text: str) -> list[str]:
+    """The GROUP_CONCAT separators a query uses (a space where it names none)."""
+    seps = []
+    for m in re.finditer(r"GROUP_CONCAT\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)", text, re.I):
+        sep = re.search(r"SEPARATOR\s*=\s*(\"([^\"]*)\"|'([^']*)')", m.group(1), re.I)
+        seps.append(" " if sep is None else (sep.group(2) if sep.group(2) is not None else sep.group(3)))
+    # SEPARATOR="" with " | " appended to each part (the compare/ and changes/ queries) joins parts by " | "
+    return [x or " | " for x in seps]
+
+
+def _canon(table, seps: list[str] | None = None) -> list:
     """Rows as comparable tuples; with GROUP_CONCAT (whose order SPARQL leaves open) the joined parts are sorted."""
+    split = re.compile("|".join(re.escape(x) for x in sorted(set(seps or []), key=len, reverse=True)) or "$^")
+
     def one(v):
         if v is None:
             return None
-        if concat and isinstance(v, Literal):
-            parts = re.split(r"( \| |, |; |\|)", str(v))
-            return ("Literal", tuple(sorted(parts[::2])), tuple(sorted(parts[1::2])), v.datatype, v.language)
+        if seps and isinstance(v, Literal):
+            return ("Literal", tuple(sorted(split.split(str(v)))), v.datatype, v.language)
         return (type(v).__name__, v.n3())
     return [tuple(one(v) for v in row) for row in table.rows]
 
 
-def _same_answers(fast: Pipeline, ref: Pipeline) -> int:
+# rdflib's SPARQL engine takes 20 s per query on the fixture KB and 70-140 s on the real KB for the profile-mapping
+# queries map/* (docs/benchmarks.md): they are compared on the fixture KB on one date, and skipped on the real KB.
+SLOW_ON_RDFLIB = ("map/",)
+
+
+def _same_answers(fast: Pipeline, ref: Pipeline, dates: list[dt.date], skip: tuple[str, ...] = ()) -> int:
     n = 0
     assert isinstance(fast.backend, LocalOxigraphBackend)
     for q in catalogue(fast.project):
+        if q.name.startswith(skip):
+            continue
         given = {p.name: p.example for p in q.params.values() if p.name != "as_of" and p.example is not None}
-        as_ofs = [d.isoformat() for d in DATES] if "as_of" in q.params else [None]
+        as_ofs = [d.isoformat() for d in dates] if "as_of" in q.params else [None]
+        if q.name.startswith(SLOW_ON_RDFLIB):
+            as_ofs = as_ofs[-1:]
         for as_of in as_ofs:
             b = bind_params(q, given, as_of)
             ta, tb = fast.backend.select(q, b), ref.backend.select(q, b)
             assert ta.columns == tb.columns, q.name
-            concat = "GROUP_CONCAT" in q.text.upper()
-            ra, rb = _canon(ta, concat), _canon(tb, concat)
+            seps = _separators(q.text)
+            ra, rb = _canon(ta, seps), _canon(tb, seps)
             assert sorted(ra, key=str) == sorted(rb, key=str), q.name
             # ORDER BY: the same sequence of sort keys (rows that tie may come in any order on either engine)
             m = re.search(r"ORDER\s+BY(.*)$", q.text, re.I | re.S)
@@ -206,11 +226,11 @@ def _same_answers(fast: Pipeline, ref: Pipeline) -> int:
 
 
 def test_every_catalogue_query_same_answer_on_fixture(fixture_paths):
-    assert _same_answers(*fixture_paths) > 10
+    assert _same_answers(*fixture_paths, DATES) > 10
 
 
 def test_every_catalogue_query_same_answer_on_real(real_paths):
-    assert _same_answers(*real_paths) > 10
+    assert _same_answers(*real_paths, [dt.date(2026, 11, 28)], skip=SLOW_ON_RDFLIB) > 10
 
 
 def test_mixed_paths_agree(fixture_root, fixture_paths):
@@ -236,4 +256,6 @@ def test_unknown_path_option_is_a_usage_error(fixture_root, run):
     for name in ("matrix-2018-07-31.json", "validation.json", "cloudreg.nt", "requirements.csv"):
         a = (fixture_root / "build-ref" / "kb" / name).read_text()
         b = (fixture_root / "build-fast" / "kb" / name).read_text()
+        if name.endswith(".nt"):  # blank node labels are random on either path
+            a, b = (sorted(re.sub(r"_:\w+", "_:b", line) for line in x.splitlines()) for x in (a, b))
         assert a == b, name

@@ -196,7 +196,7 @@ class Mapper:
                 if dc not in classes[r["requirement"]]:
                     classes[r["requirement"]].append(dc)
         groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
-        for iri, r in reqs.items():
+        for r in reqs.values():
             groups[(r["topic"], r["value"])].append(r)
         out = []
         for (topic, value), rs in sorted(groups.items(), key=lambda kv: (kv[1][0]["torder"], -(kv[1][0]["rank"] or 0))):
