@@ -1,0 +1,311 @@
+"""`make bench`: the fast path (pyoxigraph + reasonable) and the reference path (rdflib + owlrl) side by side.
+
+    python -m cloudreg.bench [--sizes 10000,100000,1000000] [--cap-ref 75] [--cap-fast 150] [--runs 3] [--out FILE]
+
+For the real KB and each synthetic size (cloudreg.synth, seed 1), each path runs in its own child process that
+reports every step as it finishes (seconds, and the child's peak RSS so far). A child that passes its time cap is
+killed; the step it was in is reported as "> N s" and the steps after it as "-". Queries: median of --runs runs
+(a query slower than 1 s runs once). Also on the real KB: `cloudreg build --no-site` wall time on each path, and the
+site (fast path) in ms per page. Prints a Markdown table; --out also writes it to a file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+AS_OF = "2020-01-01"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# child: run the steps of one path on one root, one JSON line per step
+
+
+def _emit(step: str, seconds: float, **extra) -> None:
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"step": step, "seconds": seconds, "rss_mb": round(rss), **extra}), flush=True)
+
+
+def _timed(step: str, fn, runs: int = 1, **extra):
+    times, out = [], None
+    for i in range(runs):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+        if i == 0 and times[0] > 1.0:
+            break
+    _emit(step, statistics.median(times), **extra)
+    return out
+
+
+def child(path: str, root: Path, runs: int, site: bool) -> None:
+    import datetime as dt
+
+    from cloudreg.matrix import MatrixBuilder
+    from cloudreg.project import Project
+    from cloudreg.queries import bind_params, catalogue
+
+    project = Project.at(root)
+    _emit("start", 0.0)
+    day = dt.date.fromisoformat(AS_OF)
+    if path == "fast":
+        import pyoxigraph as ox
+
+        from cloudreg import fast
+        from cloudreg.validate import validate
+
+        store, files = _timed("load", lambda: fast.load_store(project))
+        _emit("triples asserted", 0.0, count=len(store))
+        stats = _timed("reason", lambda: fast.reason_store(store))
+        _emit("triples inferred", 0.0, count=sum(1 for _ in store.quads_for_pattern(
+            None, None, None, ox.NamedNode(fast.INFERRED_GRAPH))), rounds=stats.rounds)
+        backend = fast.LocalOxigraphBackend(store)
+        _timed("matrix", lambda: MatrixBuilder(project, backend).build(day), runs)
+        _timed("export nt", lambda: _dump(store), runs=1)
+        kb = _timed("rdflib views (kb for file names)", lambda: fast.kb_of(project, store, files))
+        rep = _timed("validate", lambda: validate(kb, None, data_graph=store, check_backend=backend))
+        _emit("violations", 0.0, count=len(rep.violations))
+    else:
+        from cloudreg.backends import LocalBackend
+        from cloudreg.load import load_kb
+        from cloudreg.reason import closure_of, reason
+        from cloudreg.validate import validate
+
+        kb = _timed("load", lambda: load_kb(project))
+        asserted = kb.asserted()
+        _emit("triples asserted", 0.0, count=len(asserted))
+        inferred = _timed("reason", lambda: reason(asserted))
+        _emit("triples inferred", 0.0, count=len(inferred))
+        closure = closure_of(asserted, inferred)
+        backend = LocalBackend(closure)
+        _timed("matrix", lambda: MatrixBuilder(project, backend).build(day), runs)
+        _timed("export nt", lambda: closure.serialize(format="nt"), runs=1)
+        rep = _timed("validate", lambda: validate(kb, closure))
+        _emit("violations", 0.0, count=len(rep.violations))
+    for q in catalogue(project, include_checks=False):
+        given = {p.name: p.example for p in q.params.values() if p.name != "as_of" and p.example is not None}
+        b = bind_params(q, given, AS_OF if "as_of" in q.params else None)
+        _timed("query " + q.name, lambda q=q, b=b: backend.select(q, b), runs)
+    if site and path == "fast":
+        _site(project, root)
+    _emit("done", 0.0)
+
+
+def _dump(store) -> int:
+    import io
+
+    import pyoxigraph as ox
+
+    buf = io.BytesIO()
+    for g in store.named_graphs():
+        store.dump(buf, ox.RdfFormat.N_TRIPLES, from_graph=g)
+    return len(buf.getvalue())
+
+
+def _site(project, root: Path) -> None:
+    try:
+        from cloudreg.pipeline import Pipeline
+        from cloudreg.site import build_site, site_stats
+    except ImportError:
+        return
+    if not (project.site_dir / "mkdocs.yml").is_file():
+        return
+    pipe = Pipeline(project)
+    pipe.report  # noqa: B018 - the site shows the report; keep its cost out of the site time
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        try:
+            build_site(pipe, Path(tmp) / "site")
+        except Exception as e:  # report, do not fail the benchmark
+            _emit("site", time.perf_counter() - t, error=str(e)[:200])
+            return
+        s = time.perf_counter() - t
+        st = site_stats(Path(tmp) / "site")
+        pages = st["en"] + st["ko"]
+        _emit("site", s, pages=pages, ms_per_page=round(1000 * s / max(pages, 1), 1))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# parent
+
+
+def run_child(path: str, root: Path, cap: float, runs: int, site: bool) -> dict:
+    cmd = [sys.executable, "-m", "cloudreg.bench", "--child", path, "--root", str(root), "--runs", str(runs)]
+    if site:
+        cmd.append("--site")
+    import queue
+    import threading
+
+    errf = tempfile.TemporaryFile(mode="w+")
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errf, text=True, cwd=str(REPO))
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True).start()
+    steps: dict[str, dict] = {}
+    start = last = time.perf_counter()
+    killed = False
+    while True:
+        try:
+            line = lines.get(timeout=0.05)
+        except queue.Empty:
+            line = None
+        if line is not None:
+            try:
+                d = json.loads(line)
+                steps[d["step"]] = d
+                last = time.perf_counter()
+            except ValueError:
+                pass
+            continue
+        if proc.poll() is not None and lines.empty():
+            time.sleep(0.05)
+            if lines.empty():
+                break
+        if time.perf_counter() - start > cap:
+            proc.kill()
+            proc.wait()
+            killed = True
+            break
+    errf.seek(0)
+    err = errf.read()
+    errf.close()
+    return {"steps": steps, "killed": killed, "running_for": time.perf_counter() - last, "cap": cap,
+            "error": err.strip().splitlines()[-1] if (err.strip() and not killed and "done" not in steps) else None}
+
+
+def cli_build(root: Path, reasoner: str, store: str, cap: float) -> str:
+    cloudreg = Path(sys.executable).with_name("cloudreg")
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        try:
+            subprocess.run([str(cloudreg), "--reasoner", reasoner, "--store", store, "build", "--no-site", "--root",
+                            str(root), "--out", str(Path(tmp) / "b")], check=True, capture_output=True, timeout=cap)
+        except subprocess.TimeoutExpired:
+            return f"> {cap:.0f} s"
+        except subprocess.CalledProcessError as e:
+            return "error: " + (e.stderr.decode().strip().splitlines() or ["?"])[-1][:80]
+        return _fmt(time.perf_counter() - t)
+
+
+def _fmt(s: float) -> str:
+    if s < 0.1:
+        return f"{s * 1000:.1f} ms"
+    return f"{s:.2f} s"
+
+
+def _cell(res: dict, step: str, order: list[str]) -> tuple[str, float | None]:
+    d = res["steps"].get(step)
+    if d is not None:
+        return _fmt(d["seconds"]), d["seconds"]
+    if res["killed"]:
+        nxt = next((s for s in order if s not in res["steps"]), None)
+        if step == nxt:
+            return f"> {res['running_for']:.0f} s (cap)", None
+        return "- (not reached)", None
+    return ("error" if res.get("error") else "-"), None
+
+
+def table(label: str, fast: dict, ref: dict) -> list[str]:
+    order = []
+    for r in (fast, ref):
+        for s in r["steps"]:
+            if s not in order:
+                order.append(s)
+    # steps the reference child never reached still need a row: take the fast child's list
+    rows = [f"### {label}", "", "| step | fast (pyoxigraph + reasonable) | reference (rdflib + owlrl) | ratio ref/fast |",
+            "|---|---|---|---|"]
+    for s in order:
+        if s in ("start", "done"):
+            continue
+        fd, rd = fast["steps"].get(s, {}), ref["steps"].get(s, {})
+        if "count" in fd or "count" in rd:
+            rows.append(f"| {s} | {fd.get('count', '-')} | {rd.get('count', '-')} | |")
+            continue
+        if s == "site":
+            extra = f" ({fd.get('pages')} pages, {fd.get('ms_per_page')} ms/page)" if "pages" in fd else \
+                (f" ({fd.get('error')})" if "error" in fd else "")
+            rows.append(f"| site generation | {_fmt(fd['seconds'])}{extra} | not run | |")
+            continue
+        fc, fs = _cell(fast, s, order)
+        rc, rs = _cell(ref, s, order)
+        if rs is None and rc.startswith(">") and fs:
+            ratio = f"> {ref['running_for'] / fs:.0f}×"
+        elif rs is not None and fs:
+            ratio = f"{rs / fs:.1f}×"
+        else:
+            ratio = ""
+        rows.append(f"| {s} | {fc} | {rc} | {ratio} |")
+    peak_f = max((d.get("rss_mb", 0) for d in fast["steps"].values()), default=0)
+    peak_r = max((d.get("rss_mb", 0) for d in ref["steps"].values()), default=0)
+    rows.append(f"| peak memory (max RSS of the child) | {peak_f} MB | {peak_r} MB"
+                f"{' (when killed)' if ref['killed'] else ''} | |")
+    for name, r in (("fast", fast), ("reference", ref)):
+        if r.get("error"):
+            rows.append(f"| {name} child failed | {r['error'][:120]} | | |")
+    return rows + [""]
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--child", choices=["fast", "ref"])
+    ap.add_argument("--root", type=Path)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--site", action="store_true")
+    ap.add_argument("--sizes", default="10000,100000,1000000")
+    ap.add_argument("--cap-ref", type=float, default=75.0, help="seconds per reference child")
+    ap.add_argument("--cap-fast", type=float, default=150.0, help="seconds per fast child")
+    ap.add_argument("--out", type=Path, default=None)
+    a = ap.parse_args(argv)
+    if a.child:
+        child(a.child, a.root, a.runs, a.site)
+        return
+    from cloudreg.synth import generate
+
+    t0 = time.perf_counter()
+    lines = [f"cloudreg benchmark, {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs; command: "
+             f"`python -m cloudreg.bench {' '.join(argv if argv is not None else sys.argv[1:])}`".rstrip(), ""]
+    print(lines[0], flush=True)
+    # real KB
+    fast = run_child("fast", REPO, a.cap_fast, a.runs, site=True)
+    ref = run_child("ref", REPO, a.cap_ref, a.runs, site=False)
+    block = table("real KB (this repository)", fast, ref)
+    block.insert(-1, f"| `cloudreg build --no-site` (wall, CLI) | {cli_build(REPO, 'reasonable', 'oxigraph', 60)} | "
+                     f"{cli_build(REPO, 'owlrl', 'memory', 120)} | |")
+    print("\n".join(block), flush=True)
+    lines += block
+    with tempfile.TemporaryDirectory(prefix="cloudreg-bench-") as tmp:
+        for size in [int(x) for x in a.sizes.split(",") if x]:
+            root = Path(tmp) / f"synth-{size}"
+            t = time.perf_counter()
+            n = generate(root, size, seed=1, repo=REPO)
+            site = size <= 10000 and (REPO / "site" / "mkdocs.yml").is_file()
+            if site:
+                shutil.copytree(REPO / "site", root / "site", symlinks=True,
+                                ignore=shutil.ignore_patterns("node_modules"))
+                if (REPO / "site" / "node_modules").exists():
+                    os.symlink(REPO / "site" / "node_modules", root / "site" / "node_modules")
+            gen = time.perf_counter() - t
+            fast = run_child("fast", root, a.cap_fast, a.runs, site=site)
+            ref = run_child("ref", root, a.cap_ref, a.runs, site=False)
+            block = table(f"synthetic, {size:,} triples asked ({n:,} data triples written in {gen:.1f} s, seed 1)",
+                          fast, ref)
+            print("\n".join(block), flush=True)
+            lines += block
+            shutil.rmtree(root, ignore_errors=True)
+    lines.append(f"total benchmark time {time.perf_counter() - t0:.0f} s")
+    print(lines[-1])
+    if a.out:
+        a.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
