@@ -48,7 +48,7 @@ def _timed(step: str, fn, runs: int = 1, **extra):
     return out
 
 
-def child(path: str, root: Path, runs: int, site: bool) -> None:
+def child(path: str, root: Path, runs: int, site: bool, part: str = "core", order: str = "") -> None:
     import datetime as dt
 
     from cloudreg.matrix import MatrixBuilder
@@ -70,11 +70,14 @@ def child(path: str, root: Path, runs: int, site: bool) -> None:
         _emit("triples inferred", 0.0, count=sum(1 for _ in store.quads_for_pattern(
             None, None, None, ox.NamedNode(fast.INFERRED_GRAPH))), rounds=stats.rounds)
         backend = fast.LocalOxigraphBackend(store)
-        _timed("matrix", lambda: MatrixBuilder(project, backend).build(day), runs)
-        _timed("export nt", lambda: _dump(store), runs=1)
-        kb = _timed("rdflib views (kb for file names)", lambda: fast.kb_of(project, store, files))
-        rep = _timed("validate", lambda: validate(kb, None, data_graph=store, check_backend=backend))
-        _emit("violations", 0.0, count=len(rep.violations))
+        if part == "core":
+            _timed("matrix", lambda: MatrixBuilder(project, backend).build(day), runs)
+            _timed("export nt", lambda: _dump(store), runs=1)
+            if site:
+                _site(project, root)
+            kb = _timed("rdflib views (kb for file names)", lambda: fast.kb_of(project, store, files))
+            rep = _timed("validate", lambda: validate(kb, None, data_graph=store, check_backend=backend))
+            _emit("violations", 0.0, count=len(rep.violations))
     else:
         from cloudreg.backends import LocalBackend
         from cloudreg.load import load_kb
@@ -88,16 +91,22 @@ def child(path: str, root: Path, runs: int, site: bool) -> None:
         _emit("triples inferred", 0.0, count=len(inferred))
         closure = closure_of(asserted, inferred)
         backend = LocalBackend(closure)
-        _timed("matrix", lambda: MatrixBuilder(project, backend).build(day), runs)
-        _timed("export nt", lambda: closure.serialize(format="nt"), runs=1)
-        rep = _timed("validate", lambda: validate(kb, closure))
-        _emit("violations", 0.0, count=len(rep.violations))
-    for q in catalogue(project, include_checks=False):
+        if part == "core":
+            _timed("matrix", lambda: MatrixBuilder(project, backend).build(day), runs)
+            _timed("export nt", lambda: closure.serialize(format="nt"), runs=1)
+            rep = _timed("validate", lambda: validate(kb, closure))
+            _emit("violations", 0.0, count=len(rep.violations))
+    if part == "core":
+        _emit("done", 0.0)
+        return
+    rank = {name: i for i, name in enumerate(order.split(",")) if name}
+    qs = catalogue(project, include_checks=False)
+    if rank:  # --order: only these queries, in this order
+        qs = sorted((q for q in qs if q.name in rank), key=lambda q: rank[q.name])
+    for q in qs:
         given = {p.name: p.example for p in q.params.values() if p.name != "as_of" and p.example is not None}
         b = bind_params(q, given, AS_OF if "as_of" in q.params else None)
         _timed("query " + q.name, lambda q=q, b=b: backend.select(q, b), runs)
-    if site and path == "fast":
-        _site(project, root)
     _emit("done", 0.0)
 
 
@@ -139,8 +148,9 @@ def _site(project, root: Path) -> None:
 # parent
 
 
-def run_child(path: str, root: Path, cap: float, runs: int, site: bool) -> dict:
-    cmd = [sys.executable, "-m", "cloudreg.bench", "--child", path, "--root", str(root), "--runs", str(runs)]
+def run_child(path: str, root: Path, cap: float, runs: int, site: bool, part: str = "core", order: str = "") -> dict:
+    cmd = [sys.executable, "-m", "cloudreg.bench", "--child", path, "--root", str(root), "--runs", str(runs),
+           "--part", part, "--order", order]
     if site:
         cmd.append("--site")
     import queue
@@ -202,16 +212,26 @@ def _fmt(s: float) -> str:
     return f"{s:.2f} s"
 
 
-def _cell(res: dict, step: str, order: list[str]) -> tuple[str, float | None]:
+FAST_ONLY = {"rdflib views (kb for file names)", "site"}
+
+
+def _cell(res: dict, step: str, expected: list[str]) -> tuple[str, float | None, float]:
+    """Text, seconds (or None) and, for a killed child, how long it had been in this step."""
     d = res["steps"].get(step)
     if d is not None:
-        return _fmt(d["seconds"]), d["seconds"]
-    if res["killed"]:
-        nxt = next((s for s in order if s not in res["steps"]), None)
+        return _fmt(d["seconds"]), d["seconds"], 0.0
+    part = res.get("parts", (res, res))[1 if step.startswith("query ") else 0]
+    if step in part.get("capped", {}):
+        return f"> {part['capped'][step]:.0f} s (cap)", None, part["capped"][step]
+    if not part["steps"] and not part.get("cap"):
+        return "not run", None, 0.0
+    if part["killed"]:
+        mine = [s for s in expected if s.startswith("query ") == step.startswith("query ")]
+        nxt = next((s for s in mine if s not in part["steps"]), None)
         if step == nxt:
-            return f"> {res['running_for']:.0f} s (cap)", None
-        return "- (not reached)", None
-    return ("error" if res.get("error") else "-"), None
+            return f"> {part['running_for']:.0f} s (cap)", None, part["running_for"]
+        return "- (cap reached before)", None, 0.0
+    return ("error" if part.get("error") else "-"), None, 0.0
 
 
 def table(label: str, fast: dict, ref: dict) -> list[str]:
@@ -220,7 +240,9 @@ def table(label: str, fast: dict, ref: dict) -> list[str]:
         for s in r["steps"]:
             if s not in order:
                 order.append(s)
-    # steps the reference child never reached still need a row: take the fast child's list
+    # the order the reference children run their steps in: core steps, then queries fastest (on the fast path) first
+    fq = sorted((k for k in fast["steps"] if k.startswith("query ")), key=lambda k: fast["steps"][k]["seconds"])
+    expected = [k for k in order if not k.startswith("query ") and k not in FAST_ONLY] + fq
     rows = [f"### {label}", "", "| step | fast (pyoxigraph + reasonable) | reference (rdflib + owlrl) | ratio ref/fast |",
             "|---|---|---|---|"]
     for s in order:
@@ -235,10 +257,13 @@ def table(label: str, fast: dict, ref: dict) -> list[str]:
                 (f" ({fd.get('error')})" if "error" in fd else "")
             rows.append(f"| site generation | {_fmt(fd['seconds'])}{extra} | not run | |")
             continue
-        fc, fs = _cell(fast, s, order)
-        rc, rs = _cell(ref, s, order)
+        fc, fs, _ = _cell(fast, s, order)
+        if s in FAST_ONLY:
+            rc, rs, rrun = "n/a", None, 0.0
+        else:
+            rc, rs, rrun = _cell(ref, s, expected)
         if rs is None and rc.startswith(">") and fs:
-            ratio = f"> {ref['running_for'] / fs:.0f}×"
+            ratio = f"> {rrun / fs:.0f}×"
         elif rs is not None and fs:
             ratio = f"{rs / fs:.1f}×"
         else:
@@ -246,12 +271,42 @@ def table(label: str, fast: dict, ref: dict) -> list[str]:
         rows.append(f"| {s} | {fc} | {rc} | {ratio} |")
     peak_f = max((d.get("rss_mb", 0) for d in fast["steps"].values()), default=0)
     peak_r = max((d.get("rss_mb", 0) for d in ref["steps"].values()), default=0)
-    rows.append(f"| peak memory (max RSS of the child) | {peak_f} MB | {peak_r} MB"
+    rows.append(f"| peak memory (max RSS of a child) | {peak_f} MB | {peak_r} MB"
                 f"{' (when killed)' if ref['killed'] else ''} | |")
     for name, r in (("fast", fast), ("reference", ref)):
         if r.get("error"):
             rows.append(f"| {name} child failed | {r['error'][:120]} | | |")
     return rows + [""]
+
+
+def _merge(core: dict, queries: dict) -> dict:
+    """One result from the core child and the query child (queries shown after the core steps)."""
+    steps = dict(core["steps"])
+    steps.pop("done", None)
+    qsteps = {k: v for k, v in queries["steps"].items() if k.startswith("query ")}
+    out = dict(core)
+    out["steps"] = {**steps, **qsteps}
+    out["parts"] = (core, queries)
+    return out
+
+
+def both(root: Path, a, site: bool, ref_queries: bool = True, per_query: bool = False) -> tuple[dict, dict]:
+    fast = run_child("fast", root, a.cap_fast, a.runs, site=site)
+    fq = run_child("fast", root, a.cap_fast_queries, a.runs, site=False, part="queries")
+    order = ",".join(k[6:] for k, _ in sorted(((k, v["seconds"]) for k, v in fq["steps"].items()
+                                               if k.startswith("query ")), key=lambda kv: kv[1]))
+    ref = run_child("ref", root, a.cap_ref, a.runs, site=False)
+    rq = {"steps": {}, "killed": False, "running_for": 0, "cap": 0, "error": None, "capped": {}}
+    if per_query:  # one child per query, so a query rdflib cannot finish does not hide the others
+        for name in order.split(","):
+            r = run_child("ref", root, a.cap_ref_query, 1, site=False, part="queries", order=name)
+            rq["steps"].update({k: v for k, v in r["steps"].items() if k.startswith("query ")})
+            if r["killed"]:
+                rq["capped"]["query " + name] = r["running_for"]
+            rq["cap"] = a.cap_ref_query
+    elif ref_queries:
+        rq = run_child("ref", root, a.cap_ref_queries, a.runs, site=False, part="queries", order=order)
+    return _merge(fast, fq), _merge(ref, rq)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -260,13 +315,20 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--root", type=Path)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--site", action="store_true")
+    ap.add_argument("--part", choices=["core", "queries"], default="core")
+    ap.add_argument("--order", default="")
+    ap.add_argument("--cap-ref-queries", type=float, default=30.0,
+                    help="seconds per reference query child (on the real KB: per query, load and reason included)")
+    ap.add_argument("--cap-ref-query", type=float, default=12.0,
+                    help="seconds per reference query on the real KB (its own child: load + reason + query)")
+    ap.add_argument("--cap-fast-queries", type=float, default=60.0, help="seconds per fast query child")
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--cap-ref", type=float, default=75.0, help="seconds per reference child")
     ap.add_argument("--cap-fast", type=float, default=150.0, help="seconds per fast child")
     ap.add_argument("--out", type=Path, default=None)
     a = ap.parse_args(argv)
     if a.child:
-        child(a.child, a.root, a.runs, a.site)
+        child(a.child, a.root, a.runs, a.site, a.part, a.order)
         return
     from cloudreg.synth import generate
 
@@ -275,8 +337,7 @@ def main(argv: list[str] | None = None) -> None:
              f"`python -m cloudreg.bench {' '.join(argv if argv is not None else sys.argv[1:])}`".rstrip(), ""]
     print(lines[0], flush=True)
     # real KB
-    fast = run_child("fast", REPO, a.cap_fast, a.runs, site=True)
-    ref = run_child("ref", REPO, a.cap_ref, a.runs, site=False)
+    fast, ref = both(REPO, a, site=True, per_query=True)
     block = table("real KB (this repository)", fast, ref)
     block.insert(-1, f"| `cloudreg build --no-site` (wall, CLI) | {cli_build(REPO, 'reasonable', 'oxigraph', 60)} | "
                      f"{cli_build(REPO, 'owlrl', 'memory', 120)} | |")
@@ -294,8 +355,7 @@ def main(argv: list[str] | None = None) -> None:
                 if (REPO / "site" / "node_modules").exists():
                     os.symlink(REPO / "site" / "node_modules", root / "site" / "node_modules")
             gen = time.perf_counter() - t
-            fast = run_child("fast", root, a.cap_fast, a.runs, site=site)
-            ref = run_child("ref", root, a.cap_ref, a.runs, site=False)
+            fast, ref = both(root, a, site=site, ref_queries=size < 1_000_000)
             block = table(f"synthetic, {size:,} triples asked ({n:,} data triples written in {gen:.1f} s, seed 1)",
                           fast, ref)
             print("\n".join(block), flush=True)

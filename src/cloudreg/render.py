@@ -410,8 +410,9 @@ class Renderer:
 
     def claim_row(self, c: dict) -> dict:
         on = dt.date.fromisoformat(c["claim_as_of"])
-        builder = MatrixBuilder(self.data.pipe.project, self.data.pipe.backend)
-        primary = builder.headline(on).get((c["jurisdiction"], c["topic"])) if c["topic"] in HEADLINE_TOPICS \
+        if not hasattr(self, "_builder"):
+            self._builder = MatrixBuilder(self.data.pipe.project, self.data.pipe.backend)
+        primary = self._builder.headline(on).get((c["jurisdiction"], c["topic"])) if c["topic"] in HEADLINE_TOPICS \
             else None
         return {**c, "primary": primary, "agrees": None if primary is None else primary == c["value"]}
 

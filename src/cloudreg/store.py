@@ -276,6 +276,11 @@ def wait_for_http(url: str, proc: subprocess.Popen | None = None, timeout: float
 
 def serve(pipe: Pipeline, port: int = 7878, echo=print) -> int:
     """Build the store, serve it read-only until interrupted; returns the server's exit code."""
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGINT, signal.SIGTERM):  # also when started in the background (SIGINT ignored there)
+        signal.signal(sig, stop)
     tmp = Path(tempfile.mkdtemp(prefix="cloudreg-serve-"))
     proc = None
     try:
