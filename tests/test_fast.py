@@ -138,7 +138,7 @@ def test_chain_fixpoint_feeds_back_into_the_reasoner(tmp_path):
         assert (req, URIRef("urn:x:touches"), URIRef("urn:x:world")) in pipe.inferred
         assert (req, RDF.type, URIRef("urn:x:Thing2")) in pipe.inferred
     _assert_same_inferred(fast, ref)
-    assert fast.reason_stats.rounds >= 3
+    assert fast.reason_stats.rounds >= 2
 
 
 def _report(pipe: Pipeline) -> dict:

@@ -303,11 +303,12 @@ def test_language_switch_reaches_korean_page(server, page):
 
 @pytest.mark.browser
 def test_search_finds_a_page(server, page):
-    page.page.goto(server)
-    page.page.locator("label.md-search__icon, .md-search__input").first.click()
-    page.page.locator("input.md-search__input").fill("prohibited")
+    page.page.goto(server, wait_until="networkidle")
+    box = page.page.locator("input.md-search__input")
+    box.click()
+    box.fill("prohibited")
     results = page.page.locator(".md-search-result__item")
-    results.first.wait_for(timeout=15000)
+    results.first.wait_for(timeout=60000)
     assert results.count() >= 1
     assert not page.errors, page.errors
 

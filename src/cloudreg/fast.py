@@ -185,6 +185,14 @@ def _norm(t):
     return s, p, o
 
 
+def _chain_step(store: ox.Store, stats: ReasonStats) -> list:
+    new = []
+    for prop, chain in stats.chains:
+        for row in store.query(chain_rule(prop, chain), use_default_graph_as_union=True):
+            new.append((row[0], ox.NamedNode(prop), row[1]))
+    return new
+
+
 def reason_store(store: ox.Store, max_rounds: int = 50) -> ReasonStats:
     """Compute the closure of everything in `store` and write what it adds into the graph urn:cloudreg:inferred."""
     import reasonable
@@ -192,6 +200,10 @@ def reason_store(store: ox.Store, max_rounds: int = 50) -> ReasonStats:
     inferred_g = ox.NamedNode(INFERRED_GRAPH)
     store.remove_graph(inferred_g) if inferred_g in set(store.named_graphs()) else None
     stats = ReasonStats(chains=chain_axioms(store))
+    # chains over the asserted triples first: usually the reasoner then runs once (each run costs a full pass)
+    first = _chain_step(store, stats)
+    store.extend([ox.Quad(s, p, o, inferred_g) for s, p, o in first])
+    stats.chain_triples += len(first)
     r = reasonable.PyReasoner()
     with tempfile.TemporaryDirectory(prefix="cloudreg-reason-") as tmp:
         path = os.path.join(tmp, "asserted.ttl")  # N-Triples is Turtle; reasonable only reads .ttl/.n3 names
@@ -214,10 +226,7 @@ def reason_store(store: ox.Store, max_rounds: int = 50) -> ReasonStats:
         # keep only what is not asserted in some file graph
         store.update(f"DELETE {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{INFERRED_GRAPH}> "
                      f"{{ ?s ?p ?o }} GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != <{INFERRED_GRAPH}>) }}")
-        new = []
-        for prop, chain in stats.chains:
-            for row in store.query(chain_rule(prop, chain), use_default_graph_as_union=True):
-                new.append((row[0], ox.NamedNode(prop), row[1]))
+        new = _chain_step(store, stats)
         if not new:
             break
         if stats.rounds >= max_rounds:
