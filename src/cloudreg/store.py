@@ -288,10 +288,9 @@ def serve(pipe: Pipeline, port: int = 7878, echo=print) -> int:
         proc = start_read_only(tmp / "store", port)
         echo(f"serving {n} triples (asserted + inferred, default graph) read-only at "
              f"http://127.0.0.1:{port}/query — press Ctrl-C to stop")
-        try:
-            return proc.wait()
-        except KeyboardInterrupt:
-            return 0
+        return proc.wait()
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM at any point, even while the server is still starting: a clean stop
+        return 0
     finally:
         if proc is not None and proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
