@@ -160,13 +160,14 @@ UNORDERED_CONCAT = {
     "requirements/all": {"data_classes": " "},
     "compare/jurisdictions": {"sources_a": " | ", "sources_b": " | "},
     "changes/between": {"from_instruments": " | ", "to_instruments": " | "},
+    "coverage/open-items": {"locators": " | "},
 }
 
 # Queries whose ORDER BY is total (ends in a key): their row order must agree too.
 TOTAL_ORDER = {
     "compare/jurisdictions", "changes/between", "compare/strictest-and-most-permissive",
     "matrix/requirements-in-force", "claims/all", "coverage/by-jurisdiction-topic",
-    "instruments/lineage-of",
+    "instruments/lineage-of", "coverage/open-items",
 }
 
 
