@@ -29,7 +29,6 @@ test-deps: $(VENV)/.test-installed
 	  echo "installing Debian packages:$$missing"; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
-	@if [ -f site/package.json ] && [ ! -d site/node_modules ]; then cd site && npm ci --silent --no-audit --no-fund; fi
 
 test: test-deps
 	$(BIN)/ruff check src tests

@@ -46,16 +46,18 @@ def site_root(pipe: Pipeline) -> Path:
 
 
 def node_modules(site: Path) -> Path:
-    """site/node_modules, installed with `npm ci` when missing (needs npm and the package registry)."""
+    """site/node_modules, installed when missing: with `npm ci`, or without npm from the registry (the lock's hashes)."""
     nm = site / "node_modules"
     if all((nm / src).is_file() for src in NODE_ASSETS):
         return nm
     if not (site / "package.json").is_file():
         raise CloudregError(f"{site / 'package.json'}: missing; the SPARQL page needs npm package oxigraph")
     npm = shutil.which("npm")
-    if npm is None:
-        raise CloudregError(f"{nm}: browser assets missing and npm is not installed; install Node.js/npm and run "
-                            f"`npm ci` in {site}")
+    if npm is None:  # a fresh machine with only python3: fetch the locked tarballs from the npm registry ourselves
+        fetch_locked_packages(site)
+        if not all((nm / src).is_file() for src in NODE_ASSETS):
+            raise CloudregError(f"{site / 'package-lock.json'}: the locked packages lack {', '.join(NODE_ASSETS)}")
+        return nm
     cmd = [npm, "ci", "--no-audit", "--no-fund", "--silent"] if (site / "package-lock.json").is_file() else \
         [npm, "install", "--no-audit", "--no-fund", "--silent"]
     proc = subprocess.run(cmd, cwd=site, capture_output=True, text=True)
@@ -63,6 +65,54 @@ def node_modules(site: Path) -> Path:
         raise CloudregError(f"{site}: `{' '.join(cmd[1:2])}` failed; the SPARQL page needs {', '.join(NODE_ASSETS)}:"
                             f"\n{proc.stderr[-800:]}")
     return nm
+
+
+NPM_REGISTRY = "https://registry.npmjs.org"
+MAX_TARBALL = 64 * 1024 * 1024  # bytes; a registry answer larger than this is refused
+
+
+def fetch_locked_packages(site: Path, registry: str = NPM_REGISTRY) -> None:
+    """Install site/package-lock.json's packages without npm: each tarball from the registry, checked against the
+    lock's sha512 integrity, unpacked (data filter: no links or paths outside) into a temp folder, then moved in."""
+    import base64
+    import hashlib
+    import io
+    import tarfile
+    import urllib.request
+
+    lock_path = site / "package-lock.json"
+    try:
+        lock = json.loads(lock_path.read_text(encoding="utf-8"))
+        packages = {k: v for k, v in lock["packages"].items() if k.startswith("node_modules/")}
+    except (OSError, ValueError, KeyError, AttributeError) as e:
+        raise CloudregError(f"{lock_path}: cannot read the locked packages ({e}); npm is not installed either") from e
+    nm = site / "node_modules"
+    for key, meta in packages.items():
+        name, version, integrity = key[len("node_modules/"):], meta.get("version"), meta.get("integrity", "")
+        if not version or not integrity.startswith("sha512-"):
+            raise CloudregError(f"{lock_path}: {key} has no version or sha512 integrity")
+        url = meta.get("resolved") or f"{registry}/{name}/-/{name.rsplit('/', 1)[-1]}-{version}.tgz"
+        try:
+            with urllib.request.urlopen(url, timeout=60) as r:
+                body = r.read(MAX_TARBALL + 1)
+        except OSError as e:
+            raise CloudregError(f"{url}: cannot download {name}@{version} for the SPARQL page ({e})") from e
+        if len(body) > MAX_TARBALL:
+            raise CloudregError(f"{url}: larger than {MAX_TARBALL} bytes; refused")
+        digest = base64.b64encode(hashlib.sha512(body).digest()).decode()
+        if digest != integrity[len("sha512-"):]:
+            raise CloudregError(f"{url}: sha512 does not match {lock_path}'s integrity for {key}; refused")
+        tmp = Path(tempfile.mkdtemp(prefix=".pkg-", dir=site))
+        try:
+            with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as tar:
+                tar.extractall(tmp, filter="data")
+            target = nm / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists():
+                shutil.rmtree(target)
+            (tmp / "package").rename(target)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def browser_query(q, params: dict[str, str]) -> str:
