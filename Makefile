@@ -41,6 +41,11 @@ lint: $(VENV)/.test-installed
 bench: $(VENV)/.test-installed
 	$(BIN)/python -m cloudreg.bench
 
+# Concurrent clients against `cloudreg serve` on 127.0.0.1 (docs/load-benchmark.md). CLIENTS=16 SECONDS=20 by default.
+.PHONY: bench-load
+bench-load: $(VENV)/.test-installed
+	$(BIN)/python -m cloudreg.loadbench --clients $(or $(CLIENTS),16) --seconds $(or $(SECONDS),20)
+
 # The README's picture of the home page, from the real build (needs Debian chromium: `make test-deps`).
 screenshots: build test-deps
 	$(BIN)/python -m cloudreg.site screenshot $(OUT)/site docs/screenshot-home.png

@@ -39,7 +39,7 @@ def copy_site(root: Path) -> None:
     (root / "site").mkdir()
     for name in ("docs", "overrides"):
         shutil.copytree(src / name, root / "site" / name, ignore=shutil.ignore_patterns("reference"))
-    for name in ("mkdocs.yml", "package.json", "package-lock.json"):
+    for name in ("mkdocs.yml", "package.json", "package-lock.json", ".npmrc"):
         shutil.copyfile(src / name, root / "site" / name)
     (root / "site" / "node_modules").symlink_to(node_modules(src))
 
@@ -206,6 +206,8 @@ class Links(html.parser.HTMLParser):
             self.links.append(a["data-kb"])
         if a.get("data-module"):
             self.links.append(a["data-module"])
+        if a.get("data-prefixes"):
+            self.links.append(a["data-prefixes"])
 
 
 def parse(path: Path) -> Links:
@@ -247,7 +249,7 @@ def test_internal_links_resolve(built):
 PAGES = ["", "ko/", "methodology/", "ko/methodology/", "downloads/", "reference/jurisdictions/kr/",
          "ko/reference/jurisdictions/kr/", "reference/topics/data-location/", "reference/instruments/kr/fixture-reg-2019/",
          "reference/changes/", "reference/disagreements/", "reference/queries/", "reference/queries/claims/all/",
-         "reference/ontology/", "reference/ontology/schemes/", "ko/reference/changes/"]
+         "reference/ontology/", "reference/ontology/schemes/", "ko/reference/changes/", "sparql/", "ko/sparql/"]
 
 
 @pytest.mark.browser
@@ -306,24 +308,56 @@ def test_search_finds_a_page(server, page):
     page.page.goto(server, wait_until="networkidle")
     box = page.page.locator("input.md-search__input")
     box.click()
-    box.fill("prohibited")
+    # typed key by key: Material reads the query on keyup (fill() sends none, and passed only when it won a race
+    # against the focus handler's 1 ms delay, which it lost under load)
+    box.press_sequentially("prohibited")
     results = page.page.locator(".md-search-result__item")
     results.first.wait_for(timeout=60000)
     assert results.count() >= 1
     assert not page.errors, page.errors
 
 
-def browser_rows(page, server: str, name: str) -> list[tuple[str, ...]]:
-    page.page.goto(f"{server}sparql/?query={name}")
-    page.page.wait_for_selector("#cr-sparql[data-ready='true']", timeout=60000)
-    assert page.page.locator("#cr-sparql-pick").input_value() == name
-    page.page.click("#cr-sparql-run")
-    page.page.wait_for_selector("#cr-sparql[data-rows]", timeout=60000)
+EDITOR = "#cr-sparql .CodeMirror"
+
+
+def editor_value(page) -> str:
+    """The SPARQL editor's text, through CodeMirror's own API (Yasqe is a CodeMirror 5 editor)."""
+    return page.page.evaluate(f"document.querySelector('{EDITOR}').CodeMirror.getValue()")
+
+
+def set_editor_value(page, text: str) -> None:
+    page.page.evaluate(f"t => document.querySelector('{EDITOR}').CodeMirror.setValue(t)", text)
+
+
+def run_in_editor(page, runs: int) -> None:
+    """Ctrl-Enter in the editor; waits for the page's `runs`-th run."""
+    page.page.locator(EDITOR).click()
+    page.page.keyboard.press("Control+Enter")
+    page.page.wait_for_selector(f"#cr-sparql[data-runs='{runs}']", timeout=60000)
     assert page.page.get_attribute("#cr-sparql", "data-rows") != "error", page.page.inner_text("#cr-sparql-status")
+
+
+def result_table(page) -> tuple[list[str], list[tuple[str, ...]]]:
     cols = [th.inner_text() for th in page.page.locator("#cr-sparql-table thead th").all()]
     rows = [tuple(td.inner_text() for td in tr.locator("td").all())
             for tr in page.page.locator("#cr-sparql-table tbody tr").all()]
     return cols, rows
+
+
+def browser_rows(page, server: str, name: str, text: str) -> list[tuple[str, ...]]:
+    """Open the SPARQL page on catalogue query `name`, check the editor holds `text`, then run `text` from the
+    editor (after a first run of another query typed into it, so the rows can only come from the editor)."""
+    page.page.goto(f"{server}sparql/?query={name}")
+    page.page.wait_for_selector("#cr-sparql[data-ready='true']", timeout=60000)
+    assert page.page.get_attribute("#cr-sparql", "data-editor") == "yasqe"
+    assert page.page.locator("#cr-sparql-pick").input_value() == name
+    assert editor_value(page).strip() == text.strip()
+    set_editor_value(page, "SELECT ?n WHERE { VALUES ?n { 1 2 3 } }")
+    run_in_editor(page, 1)
+    assert result_table(page) == (["n"], [("1",), ("2",), ("3",)])
+    set_editor_value(page, text)
+    run_in_editor(page, 2)
+    return result_table(page)
 
 
 def as_text(v) -> str:
@@ -338,18 +372,83 @@ def as_text(v) -> str:
 @pytest.mark.parametrize("name", ["requirements/by-jurisdiction", "claims/all"])
 def test_sparql_page_returns_cli_rows(server, page, run, site_root, site_pipe, name):
     from cloudreg.queries import find_query
+    from cloudreg.site import browser_query
 
     q = find_query(site_pipe.project, name)
     params = [a for n, p in q.params.items() for a in ("-p", f"{n}={p.example or p.default}")]
     expected = cli_json(run, site_root, "query", name, *params)
     assert expected, "the fixture query should return rows"
-    cols, rows = browser_rows(page, server, name)
+    text = browser_query(q, {n: p.example or p.default for n, p in q.params.items()})
+    cols, rows = browser_rows(page, server, name, text)
     assert set(cols) <= set(expected[0])
     want = sorted(tuple(as_text(r[c]) for c in cols) for r in expected)
     assert sorted(rows) == want
     if q.params:
         assert "example" in page.page.inner_text("#cr-sparql-params")
     assert not page.errors, page.errors
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["sparql/", "ko/sparql/"])
+def test_sparql_editor_highlights_and_runs_offline(server, page, path):
+    """The Yasqe editor replaces the text area: CodeMirror with SPARQL tokens highlighted, typing works,
+    Ctrl-Enter runs the query on the Oxigraph store; nothing is requested from outside this site."""
+    requests: list[str] = []
+    page.page.on("request", lambda r: requests.append(r.url))
+    page.page.goto(server + path, wait_until="networkidle")
+    page.page.wait_for_selector("#cr-sparql[data-ready='true']", timeout=60000)
+    assert page.page.get_attribute("#cr-sparql", "data-editor") == "yasqe"
+    assert page.page.locator(EDITOR).is_visible()
+    assert not page.page.locator("#cr-sparql-text").is_visible()  # the fallback text area is hidden
+    assert page.page.locator("#cr-sparql .yasqe_queryButton").count() == 0  # Yasqe's own endpoint button is off
+    keywords = [k.inner_text().upper() for k in page.page.locator(f"{EDITOR} .cm-keyword").all()]
+    assert "PREFIX" in keywords and "SELECT" in keywords
+    assert page.page.locator(f"{EDITOR} .cm-atom").count() > 0  # ?variables
+    # type a query (replacing the catalogue one) and run it with Ctrl-Enter; typing cr: adds its PREFIX line, from
+    # the site's own prefixes.json (and no class/property lookup goes to a remote service)
+    page.page.locator(EDITOR).click()
+    page.page.keyboard.press("Control+A")
+    page.page.keyboard.type("SELECT ?s WHERE { ?s a cr:Claim ; cr:value <https://w3id.org/cloudreg/id/value/x> }")
+    page.page.wait_for_function(f"document.querySelector('{EDITOR}').CodeMirror.getValue().startsWith('PREFIX')")
+    assert editor_value(page).splitlines()[0] == "PREFIX cr: <https://w3id.org/cloudreg/ontology#>"
+    assert page.page.locator(f"{EDITOR} .cm-keyword", has_text="WHERE").count() == 1
+    assert page.page.locator(f"{EDITOR} .cm-variable-3").count() == 2  # the IRIs (PREFIX line and value)
+    assert page.page.locator(f"{EDITOR} .cm-string-2", has_text="cr:Claim").count() == 1  # the prefixed name
+    page.page.keyboard.press("Control+A")
+    page.page.keyboard.type("PREFIX cr: <https://w3id.org/cloudreg/ontology#>\nSELECT ?s WHERE { ?s a cr:Claim }")
+    page.page.keyboard.press("Control+Enter")
+    page.page.wait_for_selector("#cr-sparql[data-runs='1']", timeout=60000)
+    cols, rows = result_table(page)
+    assert cols == ["s"] and len(rows) == 2 and all(r[0].startswith("https://w3id.org/cloudreg/id/claim/") for r in rows)
+    # a syntax error is reported, not thrown
+    set_editor_value(page, "SELECT ?s WHERE {")
+    page.page.click("#cr-sparql-run")
+    page.page.wait_for_selector("#cr-sparql[data-runs='2']", timeout=60000)
+    assert page.page.get_attribute("#cr-sparql", "data-rows") == "error"
+    assert page.page.inner_text("#cr-sparql-status").startswith("error")
+    origin = urllib.parse.urlsplit(server)
+    outside = [u for u in requests if urllib.parse.urlsplit(u)[:2] != origin[:2]]
+    assert not outside, outside
+    assert not page.errors, page.errors
+
+
+@pytest.mark.browser
+def test_sparql_page_falls_back_to_the_text_area(server, page):
+    """Progressive enhancement: when the editor's script cannot load, the plain text area works."""
+    page.page.route("**/yasqe.min.js", lambda route: route.abort())
+    page.page.goto(server + "sparql/?query=claims/all")
+    page.page.wait_for_selector("#cr-sparql[data-ready='true']", timeout=60000)
+    assert page.page.get_attribute("#cr-sparql", "data-editor") == "textarea"
+    assert page.page.locator(EDITOR).count() == 0
+    box = page.page.locator("#cr-sparql-text")
+    assert box.is_visible() and "cr:Claim" in box.input_value()
+    box.fill("SELECT ?n WHERE { VALUES ?n { 1 2 } }")
+    box.press("Control+Enter")
+    page.page.wait_for_selector("#cr-sparql[data-runs='1']", timeout=60000)
+    assert result_table(page) == (["n"], [("1",), ("2",)])
+    # the only errors are the blocked script's (the request, and Chromium's console line about it)
+    assert [e for e in page.errors if e.startswith("failed: ")] == [f"failed: {server}assets/javascripts/yasqe/yasqe.min.js"]
+    assert [e for e in page.errors if not e.startswith(("failed: ", "console: Failed to load resource"))] == []
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -47,3 +47,19 @@ def test_a_lock_without_integrity_is_refused(site_copy):
     lock_path.write_text(json.dumps(lock))
     with pytest.raises(CloudregError, match="node_modules/oxigraph has no version or sha512 integrity"):
         fetch_locked_packages(site_copy)
+
+
+def test_nested_and_types_packages_install_without_npm(site_copy):
+    """A nested lock key (a/node_modules/b) installs package b there; @types tarballs (top folder not package/)."""
+    lock_path = site_copy / "package-lock.json"
+    lock = json.loads(lock_path.read_text())
+    keep = {k: v for k, v in lock["packages"].items() if k in ("", "node_modules/ms", "node_modules/@types/lodash")}
+    assert len(keep) == 3, "the site's lock should still hold ms and @types/lodash (dependencies of @triply/yasqe)"
+    keep["node_modules/debug/node_modules/ms"] = keep.pop("node_modules/ms")
+    lock["packages"] = keep
+    lock_path.write_text(json.dumps(lock))
+    fetch_locked_packages(site_copy)
+    nm = site_copy / "node_modules"
+    assert json.loads((nm / "debug/node_modules/ms/package.json").read_text())["name"] == "ms"
+    assert json.loads((nm / "@types/lodash/package.json").read_text())["name"] == "@types/lodash"
+    assert sorted(p.name for p in nm.iterdir()) == ["@types", "debug"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -10,6 +11,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 
 from cloudreg.errors import CloudregError
 from cloudreg.queries import QueryFile, with_values
+
+MAX_RESULT_BYTES = 256 * 2**20  # a SPARQL JSON answer larger than this is refused (the real KB's largest: ~1 MB)
 
 
 @dataclass
@@ -45,6 +48,7 @@ class RemoteBackend:
         self.endpoint = endpoint
         self.timeout = timeout
         self.default_graph = default_graph
+        self.max_bytes = int(os.environ.get("CLOUDREG_MAX_RESULT_BYTES") or MAX_RESULT_BYTES)
 
     def select(self, query: QueryFile, bindings: dict[str, object]) -> Table:
         from SPARQLWrapper import JSON, POST, SPARQLWrapper
@@ -58,15 +62,20 @@ class RemoteBackend:
             sw.addDefaultGraph(self.default_graph)
         sw.setQuery(text)
         try:
-            raw = sw.query().response.read()
+            response = sw.query().response
+            raw = response.read(self.max_bytes + 1)  # a hostile endpoint cannot make us hold more than the cap
+            response.close()
         except Exception as e:
             raise CloudregError(f"endpoint {self.endpoint}: query {query.name} failed: "
                                 f"{type(e).__name__}: {str(e)[:300]}") from None
+        if len(raw) > self.max_bytes:
+            raise CloudregError(f"endpoint {self.endpoint}: query {query.name}: the result is larger than "
+                                f"{self.max_bytes} bytes (CLOUDREG_MAX_RESULT_BYTES); refused")
         try:
             data = json.loads(raw)
             cols = data["head"]["vars"]
             rows = [[_term(b.get(c)) for c in cols] for b in data["results"]["bindings"]]
-        except (ValueError, KeyError, TypeError) as e:
+        except (ValueError, KeyError, TypeError, AttributeError, CloudregError) as e:
             raise CloudregError(f"endpoint {self.endpoint}: not a SPARQL JSON result ({e}): "
                                 f"{raw[:200]!r}") from None
         return Table(cols, rows)

@@ -1,12 +1,14 @@
 """`make bench`: the fast path (pyoxigraph + reasonable) and the reference path (rdflib + owlrl) side by side.
 
-    python -m cloudreg.bench [--sizes 10000,100000,1000000] [--cap-ref 75] [--cap-fast 150] [--runs 3] [--out FILE]
+    python -m cloudreg.bench [--sizes 10000,100000,1000000] [--cap-ref 75] [--cap-fast 300] [--runs 3] [--out FILE]
+                             [--site-triples 50000]
 
 For the real KB and each synthetic size (cloudreg.synth, seed 1), each path runs in its own child process that
 reports every step as it finishes (seconds, and the child's peak RSS so far). A child that passes its time cap is
 killed; the step it was in is reported as "> N s" and the steps after it as "-". Queries: median of --runs runs
 (a query slower than 1 s runs once). Also on the real KB: `cloudreg build --no-site` wall time on each path, and the
-site (fast path) in ms per page. Prints a Markdown table; --out also writes it to a file.
+site (fast path) in ms per page, and the site of a synthetic KB of --site-triples (1,000+ pages). Prints Markdown
+tables; --out also writes them to a file.
 """
 
 from __future__ import annotations
@@ -122,9 +124,11 @@ def _dump(store) -> int:
 
 
 def _site(project, root: Path) -> None:
+    """The site on the fast path, in two timed phases: generating the Markdown pages and downloads from the KB
+    (site.generate_docs: catalogue queries, Jinja templates, exports) and `mkdocs build --strict`."""
     try:
         from cloudreg.pipeline import Pipeline
-        from cloudreg.site import build_site, site_stats
+        from cloudreg.site import generate_docs, mkdocs_build, site_stats
     except ImportError:
         return
     if not (project.site_dir / "mkdocs.yml").is_file():
@@ -134,14 +138,19 @@ def _site(project, root: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
         try:
-            build_site(pipe, Path(tmp) / "site")
+            docs = Path(tmp) / "docs"
+            shutil.copytree(project.site_dir / "docs", docs, ignore=shutil.ignore_patterns("reference"))
+            generate_docs(pipe, docs)
+            t_gen = time.perf_counter() - t
+            mkdocs_build(project.site_dir / "mkdocs.yml", docs, Path(tmp) / "site")
         except Exception as e:  # report, do not fail the benchmark
             _emit("site", time.perf_counter() - t, error=str(e)[:200])
             return
         s = time.perf_counter() - t
         st = site_stats(Path(tmp) / "site")
         pages = st["en"] + st["ko"]
-        _emit("site", s, pages=pages, ms_per_page=round(1000 * s / max(pages, 1), 1))
+        _emit("site", s, pages=pages, ms_per_page=round(1000 * s / max(pages, 1), 1), generate_s=round(t_gen, 2),
+              mkdocs_s=round(s - t_gen, 2))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -258,7 +267,8 @@ def table(label: str, fast: dict, ref: dict) -> list[str]:
             rows.append(f"| {s} | {fd.get('count', '-')} | {rd.get('count', '-')} | |")
             continue
         if s == "site":
-            extra = f" ({fd.get('pages')} pages, {fd.get('ms_per_page')} ms/page)" if "pages" in fd else \
+            extra = (f" ({fd.get('pages')} pages, {fd.get('ms_per_page')} ms/page; generating pages "
+                     f"{fd.get('generate_s')} s, mkdocs {fd.get('mkdocs_s')} s)") if "pages" in fd else \
                 (f" ({fd.get('error')})" if "error" in fd else "")
             rows.append(f"| site generation | {_fmt(fd['seconds'])}{extra} | not run | |")
             continue
@@ -315,6 +325,12 @@ def both(root: Path, a, site: bool, ref_queries: bool = True, per_query: bool = 
     return _merge(fast, fq), _merge(ref, rq)
 
 
+def _copy_site(root: Path) -> None:
+    shutil.copytree(REPO / "site", root / "site", symlinks=True, ignore=shutil.ignore_patterns("node_modules"))
+    if (REPO / "site" / "node_modules").exists():
+        os.symlink(REPO / "site" / "node_modules", root / "site" / "node_modules")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--child", choices=["fast", "ref"])
@@ -330,7 +346,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--cap-fast-queries", type=float, default=60.0, help="seconds per fast query child")
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--cap-ref", type=float, default=75.0, help="seconds per reference child")
-    ap.add_argument("--cap-fast", type=float, default=150.0, help="seconds per fast child")
+    ap.add_argument("--cap-fast", type=float, default=300.0, help="seconds per fast child")
+    ap.add_argument("--site-triples", type=int, default=50000,
+                    help="size of the synthetic KB whose site is built (1,000+ pages); 0: none")
+    ap.add_argument("--cap-site", type=float, default=400.0, help="seconds for the synthetic site child")
     ap.add_argument("--out", type=Path, default=None)
     a = ap.parse_args(argv)
     if a.child:
@@ -359,14 +378,32 @@ def main(argv: list[str] | None = None) -> None:
             n = generate(root, size, seed=1, repo=REPO)
             site = size <= 10000 and (REPO / "site" / "mkdocs.yml").is_file()
             if site:
-                shutil.copytree(REPO / "site", root / "site", symlinks=True,
-                                ignore=shutil.ignore_patterns("node_modules"))
-                if (REPO / "site" / "node_modules").exists():
-                    os.symlink(REPO / "site" / "node_modules", root / "site" / "node_modules")
+                _copy_site(root)
             gen = time.perf_counter() - t
             fast, ref = both(root, a, site=site, ref_queries=size < 1_000_000, ref_order=ref_order)
             block = table(f"synthetic, {size:,} triples asked ({n:,} data triples written in {gen:.1f} s, seed 1)",
                           fast, ref)
+            print("\n".join(block), flush=True)
+            lines += block
+            shutil.rmtree(root, ignore_errors=True)
+        if a.site_triples and (REPO / "site" / "mkdocs.yml").is_file():  # a synthetic site of 1,000+ pages
+            root = Path(tmp) / "synth-site"
+            n = generate(root, a.site_triples, seed=1, repo=REPO)
+            _copy_site(root)
+            r = run_child("fast", root, a.cap_site, 1, site=True)
+            d = r["steps"].get("site")
+            if d is None:
+                cell = f"> {a.cap_site:.0f} s (cap)" if r["killed"] else f"error: {r.get('error')}"
+            elif "pages" in d:
+                cell = (f"{_fmt(d['seconds'])} ({d['pages']} pages, {d['ms_per_page']} ms/page; generating pages "
+                        f"{d['generate_s']} s, mkdocs {d['mkdocs_s']} s)")
+            else:
+                cell = f"error: {d.get('error')}"
+            block = [f"### synthetic site, {a.site_triples:,} triples asked ({n:,} written, seed 1), fast path", "",
+                     "| step | fast (pyoxigraph + reasonable) |", "|---|---|",
+                     f"| site generation | {cell} |",
+                     f"| peak memory (max RSS of the child) | "
+                     f"{max((x.get('rss_mb', 0) for x in r['steps'].values()), default=0)} MB |", ""]
             print("\n".join(block), flush=True)
             lines += block
             shutil.rmtree(root, ignore_errors=True)

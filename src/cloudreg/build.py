@@ -7,7 +7,6 @@ succeeded, so a failed build leaves the previous build/ untouched.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from pathlib import Path
 
 from cloudreg.errors import NonConformance
 from cloudreg.export import export
+from cloudreg.fileio import swap_dir
 from cloudreg.matrix import MatrixBuilder
 from cloudreg.pipeline import Pipeline
 from cloudreg.project import SNAPSHOT_2018, today
@@ -60,13 +60,7 @@ def build(pipe: Pipeline, out: Path, with_site: bool = True) -> BuildResult:
             from cloudreg.site import build_site
 
             files += build_site(pipe, tmp / "site")
-        old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}-old-{os.getpid()}")
-            os.rename(out, old)
-        os.rename(tmp, out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        swap_dir(tmp, out)  # the previous build/ is put back if the move fails
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -20,3 +21,26 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _rename_into_place(src: Path, dst: Path) -> None:
+    os.rename(src, dst)
+
+
+def swap_dir(tmp: Path, out: Path) -> None:
+    """Move the finished folder `tmp` to `out`, replacing what was there. If moving the new folder in fails, the
+    previous `out` is put back; it is deleted only once the new one is in place."""
+    tmp, out = Path(tmp), Path(out)
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}-old-{os.getpid()}")
+        shutil.rmtree(old, ignore_errors=True)
+        os.rename(out, old)
+    try:
+        _rename_into_place(tmp, out)
+    except BaseException:
+        if old is not None:
+            os.rename(old, out)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -282,9 +282,17 @@ def with_values(text: str, bindings: dict[str, object]) -> str:
     # one single-variable VALUES block per parameter (the same join as one multi-variable row): Virtuoso 7.2
     # fails to compile some queries with a multi-variable VALUES row ("no SPART_VARR_FIXED")
     block = "\n  ".join(f"VALUES ?{n} {{ {sparql_term(t)} }}" for n, t in bindings.items())
-    m = re.search(r"\bWHERE\s*\{", text, re.I)
-    if not m:
+    # the outermost WHERE group and every sub-SELECT's WHERE group (a sub-SELECT is evaluated on its own, so it
+    # sees a parameter only through its own VALUES block; rdflib's initBindings reach it as well)
+    found = [m for m in re.finditer(r"\bWHERE\s*\{", text, re.I)
+             if not text[text.rfind("\n", 0, m.start()) + 1: m.start()].lstrip().startswith("#")]
+    if not found:
         m = re.search(r"\{", text)
-    if not m:
+        found = [m] if m else []
+    if not found:
         raise InputError("cannot bind parameters: query has no WHERE group")
-    return text[: m.end()] + "\n  " + block + "\n" + text[m.end():]
+    out, pos = [], 0
+    for m in found:
+        out += [text[pos: m.end()], "\n  " + block + "\n"]
+        pos = m.end()
+    return "".join(out) + text[pos:]

@@ -31,6 +31,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from cloudreg.diff import diff
+from cloudreg.errors import CloudregError
 from cloudreg.formats import plain, render
 from cloudreg.matrix import MatrixBuilder
 from cloudreg.pipeline import Pipeline
@@ -360,6 +361,10 @@ class Renderer:
             out = page if lang == "en" else page.removesuffix(".md") + f".{lang}.md"
             text = tpl.render(**self.helpers(page, lang), **ctx)
             path = self.docs / out
+            # page names come from data (IRIs): one with ../ segments must not write outside the site's docs
+            if not path.resolve().is_relative_to(self.docs.resolve()):
+                raise CloudregError(f"page {out!r} (named after an IRI in the data) would be written outside the "
+                                    "site; an IRI must not contain '.' or '..' path segments")
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
         self.pages.append(page)

@@ -11,6 +11,7 @@ import functools
 import http.server
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -28,9 +29,14 @@ from cloudreg.render import LANGS, STATUSES, Renderer, collect, iri_map, json_fo
 
 HEATMAP_MARK = "<!-- cloudreg:heatmap -->"
 COVERAGE_MARK = "<!-- cloudreg:coverage -->"
-# files copied from site/node_modules into the built site (Oxigraph's WebAssembly build)
+# files copied from site/node_modules into the built site (Oxigraph's WebAssembly build; the Yasqe SPARQL editor's
+# self-contained bundle, which includes CodeMirror 5, with its licence)
 NODE_ASSETS = {"oxigraph/web.js": "oxigraph/web.js", "oxigraph/web_bg.wasm": "oxigraph/web_bg.wasm",
-               "oxigraph/package.json": "oxigraph/package.json"}
+               "oxigraph/package.json": "oxigraph/package.json",
+               "@triply/yasqe/build/yasqe.min.js": "yasqe/yasqe.min.js",
+               "@triply/yasqe/build/yasqe.min.css": "yasqe/yasqe.min.css",
+               "@triply/yasqe/LICENSE.txt": "yasqe/LICENSE.txt",
+               "@triply/yasqe/package.json": "yasqe/package.json"}
 
 DOWNLOADS = [
     ("cloudreg.ttl", "ttl", False, {"en": "Turtle (asserted triples)", "ko": "Turtle (명시 트리플)"}),
@@ -91,7 +97,8 @@ def fetch_locked_packages(site: Path, registry: str = NPM_REGISTRY) -> None:
         name, version, integrity = key[len("node_modules/"):], meta.get("version"), meta.get("integrity", "")
         if not version or not integrity.startswith("sha512-"):
             raise CloudregError(f"{lock_path}: {key} has no version or sha512 integrity")
-        url = meta.get("resolved") or f"{registry}/{name}/-/{name.rsplit('/', 1)[-1]}-{version}.tgz"
+        pkg = name.rsplit("node_modules/", 1)[-1]  # a nested key a/node_modules/b installs package b
+        url = meta.get("resolved") or f"{registry}/{pkg}/-/{pkg.rsplit('/', 1)[-1]}-{version}.tgz"
         try:
             with urllib.request.urlopen(url, timeout=60) as r:
                 body = r.read(MAX_TARBALL + 1)
@@ -110,7 +117,11 @@ def fetch_locked_packages(site: Path, registry: str = NPM_REGISTRY) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             if target.exists():
                 shutil.rmtree(target)
-            (tmp / "package").rename(target)
+            # npm tarballs hold one top folder, usually package/ (but @types/* use their own name, e.g. lodash/)
+            tops = [p for p in tmp.iterdir() if p.is_dir()]
+            if len(tops) != 1:
+                raise CloudregError(f"{url}: expected one top folder in {name}@{version}'s tarball, found {len(tops)}")
+            tops[0].rename(target)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
@@ -125,6 +136,19 @@ def browser_query(q, params: dict[str, str]) -> str:
     for term in bindings.values():
         sparql_term(term)  # validates
     return with_values(q.text, bindings)
+
+
+PREFIX_DECL = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^<>\"{}|^`\\\s]*)>", re.IGNORECASE | re.MULTILINE)
+
+
+def query_prefixes(queries) -> dict[str, str]:
+    """prefix -> namespace IRI, from the catalogue queries' PREFIX declarations (first declaration wins)."""
+    out: dict[str, str] = {}
+    for q in queries:
+        for prefix, iri in PREFIX_DECL.findall(q.text):
+            if prefix:
+                out.setdefault(prefix, iri)
+    return out
 
 
 def generate_docs(pipe: Pipeline, docs: Path) -> dict:
@@ -160,14 +184,20 @@ def generate_docs(pipe: Pipeline, docs: Path) -> dict:
         params = {n: (p.example or p.default) for n, p in q.params.items()}
         if any(v is None for v in params.values()):
             continue
-        qs.append({"name": q.name, "summary": q.summary, "params": params, "text": browser_query(q, params)})
-    r.write("sparql.md", "sparql.md.j2", queries=data.queries, queries_json=json_for_script(qs))
+        qs.append({"name": q.name, "summary": q.summary, "params": params,
+                   "text": browser_query(q, params).lstrip("\n")})
     # browser assets
     nm = node_modules(pipe.project.site_dir)
     for src, dest in NODE_ASSETS.items():
         target = docs / "assets" / "javascripts" / dest
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(nm / src, target)
+    # the editor's prefix completion reads this file instead of prefix.cc (no network beyond the site)
+    (docs / "assets" / "javascripts" / "yasqe" / "prefixes.json").write_text(
+        json.dumps(query_prefixes(data.queries), indent=1, sort_keys=True), encoding="utf-8")
+    yasqe_version = json.loads((nm / "@triply/yasqe/package.json").read_text(encoding="utf-8"))["version"]
+    r.write("sparql.md", "sparql.md.j2", queries=data.queries, queries_json=json_for_script(qs),
+            yasqe_version=yasqe_version)
     # fill the hand-written pages' markers with generated fragments
     cells = {d: {(c["jurisdiction"], c["topic"]): c for c in m["cells"]} for d, m in data.matrices.items()}
     coverage = _coverage(data)
@@ -269,11 +299,9 @@ def build_only_site(pipe: Pipeline, out_dir: Path) -> dict:
     t0 = time.perf_counter()
     try:
         files = build_site(pipe, tmp)
-        if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}-old-{os.getpid()}")
-            os.rename(out_dir, old)
-            shutil.rmtree(old, ignore_errors=True)
-        os.rename(tmp, out_dir)
+        from cloudreg.fileio import swap_dir
+
+        swap_dir(tmp, out_dir)  # the previous site is deleted only once the new one is in place
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

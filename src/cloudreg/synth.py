@@ -8,7 +8,8 @@ jurisdictions (and one authority each), instrument series with lineage (each edi
 and ends when the next begins), provisions, requirements on every topic with values from the topic's scheme, data
 classes, institutions, materiality, validity intervals inside the instrument's time in force, and claims of one
 secondary source (all as of the paper's date, 2018-07-16, as in the real KB: the matrix looks up the headline on each
-claim's date). The data is meant to conform to the shapes. Files hold about 40 instruments each.
+claim's date). The data conforms to the shapes and passes the checks (tests/test_synth.py). Files hold about
+40 instruments each.
 """
 
 from __future__ import annotations
@@ -134,10 +135,14 @@ def generate(out: Path, triples: int, seed: int = 1, repo: Path | None = None) -
                 body.append(f'<{p}> a cr:Provision ; cr:ofInstrument <{iri}> ; cr:locator "Art. {k + 1}" ; '
                             f'cr:url "https://example.org/{j}/{series}/{e + 1}#art-{k + 1}"^^xsd:anyURI .')
                 n += 4
+            used = set()  # one requirement per topic in an edition (checks/headline-cell-overlap-same-value)
             for r in range(rng.randint(2, 8)):
                 req = f"{ID}{j}/requirement/s{series}-e{e + 1}-r{r + 1}"
                 t = topics[rng.randrange(len(topics))]
                 values = sch["topics"][t]
+                if t in used:
+                    continue
+                used.add(t)
                 vf = days[e] + dt.timedelta(days=rng.randrange(60))
                 vu = until
                 dcs = rng.sample(sch["data_classes"], rng.randint(1, 2))
