@@ -482,3 +482,21 @@ def test_real_site_smoke(real_site):
     for iri, target in iri_map.items():
         path, _, anchor = target.partition("#")
         assert (out / path / "index.html").is_file(), iri
+
+
+def test_imprecise_start_dates_are_marked_on_the_pages(real_site):
+    """A requirement whose start date is only a month, or only known to be in force by then, says so in both languages."""
+    pipe, out = real_site
+    rows = pipe.closure.query("""
+        PREFIX cr: <https://w3id.org/cloudreg/ontology#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT DISTINCT ?p WHERE { ?r a cr:Requirement ; cr:appliesIn/skos:notation "JP" ;
+                                      cr:startDatePrecision/skos:notation ?p }""")
+    expected = {str(r[0]) for r in rows}
+    assert expected, "the real KB marks some JP start dates as imprecise (data/jp)"
+    pages = {lang: (root / "reference" / "jurisdictions" / "jp" / "index.html").read_text(encoding="utf-8")
+             for lang, root in (("en", out), ("ko", out / "ko"))}
+    for lang, text in pages.items():
+        for precision in expected:
+            assert f'data-precision="{precision}"' in text, (lang, precision)
+    assert "when it began was not researched" in pages["en"]
+    assert "시작일 미조사" in pages["ko"]

@@ -53,6 +53,8 @@ UI: dict[str, dict[str, str]] = {
         "valid": "Valid", "from": "from", "until": "until", "issued": "Issued", "in_force": "In force",
         "replaced_by": "Replaced by", "replaces": "Replaces", "kind": "Kind", "link": "Link",
         "not_researched": "not researched", "none_found": "No requirement recorded.",
+        "prec_month": "month only; day not known", "prec_year": "year only",
+        "prec_in-force-by": "in force by this date; when it began was not researched",
         "claims": "What the 2018 FSC paper says", "claim": "Claim", "agrees": "agrees", "disagrees": "disagrees",
         "unknown": "no primary value to compare", "changes": "What changed since 2018",
         "no_changes": "No headline value changed.", "disagreements": "FSC paper vs primary texts",
@@ -81,6 +83,8 @@ UI: dict[str, dict[str, str]] = {
         "data_classes": "정보 유형", "scope": "적용 범위", "valid": "유효 기간", "from": "부터", "until": "까지",
         "issued": "발행일", "in_force": "시행", "replaced_by": "대체 규범", "replaces": "이전 규범",
         "kind": "종류", "link": "링크", "not_researched": "미조사", "none_found": "기록된 요건이 없습니다.",
+        "prec_month": "월까지만 확인(일자 미상)", "prec_year": "연도까지만 확인",
+        "prec_in-force-by": "이 날짜에 시행 중(시작일 미조사)",
         "claims": "2018년 금융위원회 자료의 서술", "claim": "서술", "agrees": "일치", "disagrees": "불일치",
         "unknown": "비교할 1차 자료 값 없음", "changes": "2018년 이후 변경 사항",
         "no_changes": "핵심 값의 변경이 없습니다.", "disagreements": "금융위원회 자료와 1차 자료의 차이",
@@ -128,7 +132,7 @@ SITE_QUERIES = {
   OPTIONAL { ?instrument cr:replacedBy ?replaced_by }
 } ORDER BY ?jurisdiction ?in_force_from ?instrument""",
     "requirements": _Q + """SELECT ?requirement ?jurisdiction ?topic ?value ?modality ?status ?valid_from ?valid_until
-       ?scope ?note ?materiality WHERE {
+       ?scope ?note ?materiality ?precision WHERE {
   ?requirement a cr:Requirement ; cr:appliesIn/skos:notation ?jurisdiction ; cr:topic/skos:notation ?topic ;
       cr:value/skos:notation ?value ; cr:modality/skos:notation ?modality ;
       cr:verificationStatus/skos:notation ?status ; cr:validFrom ?valid_from .
@@ -136,6 +140,7 @@ SITE_QUERIES = {
   OPTIONAL { ?requirement cr:scope ?scope FILTER (LANGMATCHES(LANG(?scope), "en") || LANG(?scope) = "") }
   OPTIONAL { ?requirement cr:verificationNote ?note }
   OPTIONAL { ?requirement cr:materiality/skos:notation ?materiality }
+  OPTIONAL { ?requirement cr:startDatePrecision/skos:notation ?precision }
 } ORDER BY ?jurisdiction ?topic ?valid_from ?requirement""",
     "provisions": _Q + """SELECT ?requirement ?provision ?instrument ?locator ?url WHERE {
   ?requirement a cr:Requirement ; cr:restsOn ?provision . ?provision cr:ofInstrument ?instrument .
