@@ -15,6 +15,22 @@ REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+def query_runner(pipe: Pipeline):
+    """run(name, **params): a catalogue query on the pipeline's reasoned graph, rows as dicts of plain values."""
+    from cloudreg.backends import LocalBackend
+    from cloudreg.formats import plain
+    from cloudreg.queries import bind_params, find_query
+
+    local = LocalBackend(pipe.closure)
+
+    def run(name: str, **params) -> list[dict]:
+        query = find_query(pipe.project, name)
+        table = local.select(query, bind_params(query, params, None))
+        return [{k: plain(v) for k, v in r.items()} for r in table.dicts()]
+
+    return run
+
+
 def make_root(tmp: Path, data: Path | None = None) -> Path:
     """A repository root in `tmp` with the real ontology/ and queries/, and the given data/ folder."""
     shutil.copytree(REPO / "ontology", tmp / "ontology")

@@ -23,31 +23,18 @@ import re
 
 import pytest
 
-from cloudreg.backends import LocalBackend
-from cloudreg.formats import plain
 from cloudreg.pipeline import Pipeline
 from cloudreg.project import Project
-from cloudreg.queries import bind_params, find_query
+from tests.conftest import query_runner
 
 ID = "https://w3id.org/cloudreg/id/"
 KR = ID + "kr/requirement/"
 EU = ID + "eu/requirement/"
 
 
-def runner(pipe):
-    local = LocalBackend(pipe.closure)
-
-    def run(name: str, **params) -> list[dict]:
-        query = find_query(pipe.project, name)
-        table = local.select(query, bind_params(query, params, None))
-        return [{k: plain(v) for k, v in r.items()} for r in table.dicts()]
-
-    return run
-
-
 @pytest.fixture(scope="module")
 def q(fixture_pipe):
-    return runner(fixture_pipe)
+    return query_runner(fixture_pipe)
 
 
 def pick(rows: list[dict], *cols: str) -> list[tuple]:
@@ -251,7 +238,7 @@ def q_two(tmp_path_factory):
 
     root = make_root(tmp_path_factory.mktemp("two") / "repo", FIXTURES / "kb" / "data")
     (root / "data" / "eu" / "fixture-location-free.ttl").write_text(EXTRA_EU)
-    return runner(Pipeline(Project.at(root)))
+    return query_runner(Pipeline(Project.at(root)))
 
 
 def test_strictest_differs_from_most_permissive(q_two):

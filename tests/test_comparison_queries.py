@@ -9,24 +9,18 @@ import pytest
 
 from cloudreg.backends import LocalBackend
 from cloudreg.diff import diff
-from cloudreg.formats import FORMATS, plain
+from cloudreg.formats import FORMATS
 from cloudreg.matrix import MatrixBuilder
 from cloudreg.project import HEADLINE_TOPICS
 from cloudreg.queries import bind_params, find_query
+from tests.conftest import query_runner
 
 ID = "https://w3id.org/cloudreg/id/"
 
 
 @pytest.fixture(scope="module")
 def q(fixture_pipe):
-    local = LocalBackend(fixture_pipe.closure)
-
-    def run(name: str, **params) -> list[dict]:
-        query = find_query(fixture_pipe.project, name)
-        table = local.select(query, bind_params(query, params, None))
-        return [{k: plain(v) for k, v in r.items()} for r in table.dicts()]
-
-    return run
+    return query_runner(fixture_pipe)
 
 
 def test_compare_jurisdictions(q):

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from cloudreg.backends import LocalBackend
-from cloudreg.formats import plain
-from cloudreg.queries import bind_params, find_query
+from tests.conftest import query_runner
 
 ID = "https://w3id.org/cloudreg/id/"
 
 
 def rows(pipe, name: str) -> list[dict]:
-    query = find_query(pipe.project, name)
-    table = LocalBackend(pipe.closure).select(query, bind_params(query, {}, None))
-    return [{k: plain(v) for k, v in r.items()} for r in table.dicts()]
+    return query_runner(pipe)(name)
 
 
 def test_open_items_lists_exactly_the_requirements_not_verified_against_the_primary_text(fixture_pipe):
