@@ -20,6 +20,7 @@ Permanent anchors: a knowledge-base IRI `https://w3id.org/cloudreg/id/<path>` ma
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import posixpath
 import re
@@ -418,11 +419,13 @@ class Renderer:
         self.write_ontology()
         return self.pages
 
+    @functools.cached_property
+    def matrix_builder(self) -> MatrixBuilder:
+        return MatrixBuilder(self.data.pipe.project, self.data.pipe.backend)
+
     def claim_row(self, c: dict) -> dict:
         on = dt.date.fromisoformat(c["claim_as_of"])
-        if not hasattr(self, "_builder"):
-            self._builder = MatrixBuilder(self.data.pipe.project, self.data.pipe.backend)
-        primary = self._builder.headline(on).get((c["jurisdiction"], c["topic"])) if c["topic"] in HEADLINE_TOPICS \
+        primary = self.matrix_builder.headline(on).get((c["jurisdiction"], c["topic"])) if c["topic"] in HEADLINE_TOPICS \
             else None
         return {**c, "primary": primary, "agrees": None if primary is None else primary == c["value"]}
 

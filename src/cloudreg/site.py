@@ -21,6 +21,7 @@ from pathlib import Path
 
 from cloudreg.errors import CloudregError
 from cloudreg.export import export
+from cloudreg.fileio import swap_dir
 from cloudreg.matrix import matrix_rows
 from cloudreg.pipeline import Pipeline
 from cloudreg.project import HEADLINE_TOPICS, JURISDICTIONS
@@ -299,8 +300,6 @@ def build_only_site(pipe: Pipeline, out_dir: Path) -> dict:
     t0 = time.perf_counter()
     try:
         files = build_site(pipe, tmp)
-        from cloudreg.fileio import swap_dir
-
         swap_dir(tmp, out_dir)  # the previous site is deleted only once the new one is in place
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
