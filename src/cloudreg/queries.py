@@ -272,7 +272,7 @@ def sparql_term(term) -> str:
 
 
 def with_values(text: str, bindings: dict[str, object]) -> str:
-    """Text for a remote endpoint: a VALUES block at the top of the outermost WHERE group.
+    """Text for a remote endpoint: a VALUES block at the top of the outermost WHERE group and of each sub-SELECT's.
 
     Terms are written by sparql_term(), which escapes quotes, backslashes and control characters, so a value
     can never change the query's structure.
