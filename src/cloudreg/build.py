@@ -64,4 +64,4 @@ def build(pipe: Pipeline, out: Path, with_site: bool = True) -> BuildResult:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return BuildResult(out, files, len(pipe.asserted), len(pipe.inferred))
+    return BuildResult(out, files, *pipe.counts())

@@ -383,3 +383,112 @@ def store_of(kb: KB, inferred: Graph) -> ox.Store:
     quads += [ox.Quad(to_ox(s), to_ox(p), to_ox(o), g) for s, p, o in inferred]
     st.extend(quads)
     return st
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# export (Oxigraph's serialisers: rdflib's Turtle writer took about half of `cloudreg build --no-site`)
+
+EXPORT_PREFIXES = {"rdf": RDF, "rdfs": RDFS, "xsd": "http://www.w3.org/2001/XMLSchema#"}
+
+
+def file_graphs(store: ox.Store) -> list[ox.NamedNode]:
+    return [g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g.value != INFERRED_GRAPH]
+
+
+def triples_of(store: ox.Store, inferred: bool = False) -> list[ox.Triple]:
+    """The asserted triples (every file graph; with `inferred`, also urn:cloudreg:inferred), each once, sorted by
+    subject so that the Turtle writer groups a subject's triples and the output diffs cleanly between builds."""
+    graphs = file_graphs(store) + ([ox.NamedNode(INFERRED_GRAPH)] if inferred else [])
+    seen = set()
+    for g in graphs:
+        seen.update(q.triple for q in store.quads_for_pattern(None, None, None, g))
+    return sorted(seen, key=lambda t: (isinstance(t.subject, ox.BlankNode), t.subject.value, t.predicate.value,
+                                       str(t.object)))
+
+
+def count_triples(store: ox.Store, inferred: bool) -> int:
+    """How many distinct triples the asserted view (or, with `inferred`, the inferred graph) holds."""
+    if inferred:
+        return sum(1 for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(INFERRED_GRAPH)))
+    return len(triples_of(store))
+
+
+def export_store(store: ox.Store, fmt: str, inferred: bool, prefixes: dict[str, str]) -> str:
+    """The KB as Turtle, sorted N-Triples or JSON-LD, from the store; the same triples as the rdflib export."""
+    prefixes = {**EXPORT_PREFIXES, **prefixes}
+    triples = triples_of(store, inferred)
+    if fmt == "nt":
+        text = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        return "\n".join(sorted(line for line in text.splitlines() if line.strip())) + "\n"
+    if fmt == "ttl":
+        return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes).decode("utf-8")
+    if fmt == "jsonld":
+        return _compact_jsonld(ox.serialize(triples, format=ox.RdfFormat.JSON_LD), prefixes)
+    raise CloudregError(f"unknown export format {fmt!r}")
+
+
+def _compact_jsonld(expanded: bytes, prefixes: dict[str, str]) -> str:
+    """Oxigraph writes expanded JSON-LD; give it a context of the prefixes and write property names and class
+    names as compact IRIs (the same graph when expanded again; tests/test_export.py parses it back)."""
+    import json
+
+    by_len = sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
+
+    def curie(iri: str) -> str:
+        for p, ns in by_len:
+            if iri.startswith(ns) and ":" not in iri[len(ns):] and iri[len(ns):]:
+                return f"{p}:{iri[len(ns):]}"
+        return iri
+
+    nodes = json.loads(expanded)
+    out = []
+    for node in nodes:
+        n = {}
+        for k, v in node.items():
+            if k == "@type":
+                n[k] = [curie(t) for t in v]
+            elif k.startswith("@"):
+                n[k] = v
+            else:
+                n[curie(k)] = v
+        out.append(n)
+    return json.dumps({"@context": dict(sorted(prefixes.items())), "@graph": out}, ensure_ascii=False, indent=1)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# what validation needs from the store (cloudreg.validate.validate_store)
+
+
+def store_file_of(store: ox.Store, files: list[str]):
+    """A function naming the first file (in load order) that states something about a node, like KB.file_of."""
+    order = {file_graph_iri(rel): (i, rel) for i, rel in enumerate(files)}
+    cache: dict = {}
+
+    def file_of(node) -> str | None:
+        if node is None:
+            return None
+        key = str(node)
+        if key not in cache:
+            try:
+                subject = to_ox(node)
+            except CloudregError:
+                return None
+            if isinstance(subject, ox.Literal):
+                cache[key] = None
+            else:
+                hits = [order[q.graph_name.value] for q in store.quads_for_pattern(subject, None, None)
+                        if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in order]
+                cache[key] = min(hits)[1] if hits else None
+        return cache[key]
+
+    return file_of
+
+
+def store_typings(store: ox.Store, files: list[str]):
+    """(data file, subject, type) for every rdf:type triple asserted in a file under data/ (rdflib terms)."""
+    rdf_type = ox.NamedNode(RDF + "type")
+    for rel in files:
+        if not rel.startswith("data/"):
+            continue
+        for q in store.quads_for_pattern(None, rdf_type, None, ox.NamedNode(file_graph_iri(rel))):
+            yield rel, to_rdflib(q.subject), to_rdflib(q.object)

@@ -59,13 +59,33 @@ class Pipeline:
     def closure(self) -> Graph:
         return closure_of(self.asserted, self.inferred)
 
+    def counts(self) -> tuple[int, int]:
+        """(asserted, inferred) triple counts, without building the rdflib views on the fast path."""
+        if self.store_kind == "oxigraph":
+            from cloudreg.fast import count_triples
+
+            return count_triples(self.oxstore, False), count_triples(self.oxstore, True)
+        return len(self.asserted), len(self.inferred)
+
     @cached_property
     def report(self) -> ValidationReport:
         if self.store_kind == "oxigraph":
-            from cloudreg.fast import LocalOxigraphBackend
+            from cloudreg.shacl_sparql import Unsupported
+            from cloudreg.validate import validate_store
 
-            return validate(self.kb, self.closure, data_graph=self.oxstore,
-                            check_backend=LocalOxigraphBackend(self.oxstore))
+            self.oxstore  # noqa: B018 (loads the files and sets self._files on the fast reasoner)
+            files = getattr(self, "_files", None) or self.kb.files
+            try:
+                return validate_store(self.project, self.oxstore, files)
+            except Unsupported as e:
+                # a shape the SPARQL compiler does not translate: pySHACL validates instead (slower, complete)
+                import sys
+
+                from cloudreg.fast import LocalOxigraphBackend
+
+                print(f"cloudreg: validating with pySHACL ({e})", file=sys.stderr)
+                return validate(self.kb, self.closure, data_graph=self.oxstore,
+                                check_backend=LocalOxigraphBackend(self.oxstore))
         return validate(self.kb, self.closure)
 
     @cached_property

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-import pyshacl
 from rdflib import RDF, Graph, Namespace
 
 from cloudreg.backends import LocalBackend
@@ -77,16 +76,20 @@ def _rule_name(report: Graph, result, shape) -> str:
 
 def clashing_definitions(kb: KB) -> list[Violation]:
     """An IRI typed in more than one data file, or with two different types of ours, is a clash."""
+    rows = ((rel, s, o) for rel in kb.files if rel.startswith("data/")
+            for s, o in kb.graph_for(rel).subject_objects(RDF.type))
+    return clashes(rows, kb.file_of)
+
+
+def clashes(typings, file_of) -> list[Violation]:
+    """`typings`: (data file, subject, rdf:type object) rows; `file_of(node)` names the file stating a node."""
     cr = "https://w3id.org/cloudreg/ontology#"
     where: dict = {}
     types: dict = {}
-    for rel in kb.files:
-        if not rel.startswith("data/"):
-            continue
-        for s, o in kb.graph_for(rel).subject_objects(RDF.type):
-            where.setdefault(s, set()).add(rel)
-            if str(o).startswith(cr):
-                types.setdefault(s, set()).add(o)
+    for rel, s, o in typings:
+        where.setdefault(s, set()).add(rel)
+        if str(o).startswith(cr):
+            types.setdefault(s, set()).add(o)
     out = []
     for s, files in where.items():
         if len(files) > 1:
@@ -97,14 +100,58 @@ def clashing_definitions(kb: KB) -> list[Violation]:
         for group in disjoint:
             hit = sorted(str(t) for t in ts if str(t) in group)
             if len(hit) > 1:
-                out.append(Violation(focus=str(s), file=kb.file_of(s), rule="clashing IRI",
+                out.append(Violation(focus=str(s), file=file_of(s), rule="clashing IRI",
                                      message="one IRI is used for different kinds of thing: " + ", ".join(hit)))
     return out
+
+
+def sparql_checks(project, backend, file_of) -> tuple[int, list[Violation]]:
+    """The SPARQL checks of queries/checks/: (how many ran, their violations)."""
+    n, out = 0, []
+    for q in catalogue(project):
+        if not q.is_check:
+            continue
+        n += 1
+        table = backend.select(q, {})
+        for row in table.dicts():
+            focus = row.get("focus")
+            out.append(Violation(focus=str(focus), file=file_of(focus), rule=f"queries/{q.name}.rq",
+                                 message=str(row.get("message")), severity=q.severity or "error"))
+    return n, out
+
+
+def _sorted(rep: ValidationReport) -> ValidationReport:
+    rep.violations.sort(key=lambda v: (v.severity != "error", v.file or "", v.focus, v.rule, v.message,
+                                       v.path or "", v.value or ""))
+    return rep
+
+
+def validate_store(project, store, files: list[str]) -> ValidationReport:
+    """The fast path's validation: the shapes compiled to SPARQL (cloudreg.shacl_sparql) and the checks, all on the
+    Oxigraph store holding the closure. Raises shacl_sparql.Unsupported if a shape cannot be compiled."""
+    from cloudreg.fast import LocalOxigraphBackend, store_file_of, store_typings
+    from cloudreg.shacl_sparql import compile_shapes, message_for, violations
+
+    shapes = load_shapes(project)
+    compiled = compile_shapes(shapes)
+    file_of = store_file_of(store, files)
+    rep = ValidationReport(shapes_checked=len(set(shapes.subjects(RDF.type, SH.NodeShape))))
+    for ch, focus, value, row in violations(store, compiled):
+        rep.violations.append(Violation(
+            focus=str(focus), file=file_of(focus), rule=" / ".join(x for x in (ch.shape, ch.path, ch.component) if x),
+            message=message_for(ch, row), severity=ch.severity, path=ch.path,
+            value=str(value) if value is not None else None))
+    rep.violations += clashes(store_typings(store, files), file_of)
+    rep.checks_run, found = sparql_checks(project, LocalOxigraphBackend(store), file_of)
+    rep.violations += found
+    return _sorted(rep)
 
 
 def validate(kb: KB, closure: Graph, data_graph=None, check_backend=None) -> ValidationReport:
     """`data_graph` (e.g. the fast path's pyoxigraph Store holding the closure) and `check_backend` replace the
     rdflib closure for pySHACL and for the SPARQL checks; the report is the same (tests/test_fast.py)."""
+    import pyshacl  # imported here: the fast path does not need it (and it takes a tenth of a second to import)
+
     shapes = load_shapes(kb.project)
     conforms, report_graph, _ = pyshacl.validate(
         closure if data_graph is None else data_graph, shacl_graph=shapes, inference="none", advanced=True,
@@ -127,16 +174,6 @@ def validate(kb: KB, closure: Graph, data_graph=None, check_backend=None) -> Val
             path=_short(path) if path is not None else None,
             value=str(value) if value is not None else None))
     rep.violations += clashing_definitions(kb)
-    backend = check_backend or LocalBackend(closure)
-    for q in catalogue(kb.project):
-        if not q.is_check:
-            continue
-        rep.checks_run += 1
-        table = backend.select(q, {})
-        for row in table.dicts():
-            focus = row.get("focus")
-            rep.violations.append(Violation(
-                focus=str(focus), file=kb.file_of(focus), rule=f"queries/{q.name}.rq",
-                message=str(row.get("message")), severity=q.severity or "error"))
-    rep.violations.sort(key=lambda v: (v.severity != "error", v.file or "", v.focus, v.rule))
-    return rep
+    rep.checks_run, found = sparql_checks(kb.project, check_backend or LocalBackend(closure), kb.file_of)
+    rep.violations += found
+    return _sorted(rep)
