@@ -351,9 +351,13 @@ def test_portable_data_class_rule(engine, servers, fixture_pipe):
         assert _first_column(servers[engine], FIXTURE_GRAPH, PATH_STAR) == PATH_EXPECTED
 
 
-@pytest.mark.xfail(strict=True, reason="Virtuoso 7.2: `dc:personal-credit cr:withinDataClass* ?c` joined with "
-                   "FILTER (?value IN (...)) returns fixture-location-2016 twice and drops fixture-location-2019 "
-                   "(a ZeroOrMorePath evaluated as a bag, its zero-length step lost); queries/README.md")
+# Not strict: whether Virtuoso shows the fault depends on the order the triples were loaded in (it appeared and
+# disappeared as the data changed, and again when the fast reasoner's output order changed on 2026-11-28). The
+# portable form the map/* queries use is tested strictly (test_portable_data_class_rule and the catalogue tests).
+@pytest.mark.xfail(strict=False, reason="Virtuoso 7.2: `dc:personal-credit cr:withinDataClass* ?c` joined with "
+                   "FILTER (?value IN (...)) can return fixture-location-2016 twice and drop fixture-location-2019 "
+                   "(a ZeroOrMorePath evaluated as a bag, its zero-length step lost), depending on load order; "
+                   "queries/README.md")
 def test_virtuoso_zero_or_more_path_with_filter(servers):
     assert _first_column(servers["virtuoso"], FIXTURE_GRAPH, PATH_STAR) == PATH_EXPECTED
 

@@ -141,6 +141,41 @@ def test_chain_fixpoint_feeds_back_into_the_reasoner(tmp_path):
     assert fast.reason_stats.rounds >= 2
 
 
+def test_simple_properties_are_withheld_and_typed_here(fixture_paths):
+    """Properties with only domain/range axioms are kept from the reasoner; prp-dom/prp-rng run as SPARQL, and the
+    closure is still the reference one (test_same_inferred_triples_*)."""
+    from cloudreg.fast import simple_properties
+
+    fast, _ = fixture_paths
+    simple = simple_properties(fast.oxstore)
+    assert CR + "validFrom" in simple and CR + "locator" in simple
+    for p in (CR + "appliesIn", CR + "establishedBy", CR + "restsOn", CR + "withinDataClass", CR + "topic"):
+        assert p not in simple, p  # chain members, sub-properties, transitive or functional: the reasoner's
+    assert fast.reason_stats.domain_range_triples > 0
+
+
+@pytest.mark.parametrize("extra", [
+    # an asserted sameAs: withholding is off from the start
+    "<https://w3id.org/cloudreg/id/kr/requirement/fixture-location-2019> owl:sameAs <urn:x:alias> .",
+    # two values of a functional object property: prp-fp derives a sameAs, and the closure is computed again
+    "<https://w3id.org/cloudreg/id/kr/requirement/fixture-location-2019> cr:modality <urn:x:other-modality> .",
+], ids=["asserted-sameAs", "derived-sameAs"])
+def test_sameas_copies_withheld_triples_like_the_reference(tmp_path, extra):
+    """eq-rep-* copies every triple of a same-as individual, withheld ones too: both paths give the same closure."""
+    root = make_root(tmp_path / "repo", FIXTURES / "kb" / "data")
+    (root / "data" / "kr" / "same-as.ttl").write_text(
+        "@prefix cr: <https://w3id.org/cloudreg/ontology#> . @prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+        + extra + "\n")
+    fast, ref = _paths(root)
+    _assert_same_inferred(fast, ref)
+    alias = URIRef("urn:x:alias") if "alias" in extra else URIRef("urn:x:other-modality")
+    if "alias" in extra:  # a withheld (simple) property's triple copied to the alias
+        assert any(p == URIRef(CR + "validFrom") for _, p, _ in fast.inferred.triples((alias, None, None)))
+    else:
+        assert (alias, OWL.sameAs, URIRef(ID + "modality/must")) in fast.inferred or \
+            (URIRef(ID + "modality/must"), OWL.sameAs, alias) in fast.inferred
+
+
 def _report(pipe: Pipeline) -> dict:
     return pipe.report.as_json()
 

@@ -23,6 +23,13 @@ What `reasonable` 0.4.4 does not do, and how it is handled here:
     owl:equivalentClass / equivalentProperty, propagated rdfs:domain / range, rdfs:Datatype typing and disjointness
     of XSD datatypes. `reasonable` does not materialise these (rules scm-*). No catalogue query, shape or check reads
     them; instance-level entailments agree exactly (see SCHEMA_PREDICATES and tests/test_fast.py).
+  - Memory and time: `reasonable` holds every triple it is given (at 1M synthetic triples, 3.3 GB). Most triples
+    are of properties whose only axioms are rdfs:domain / rdfs:range ("simple" properties: never the object of
+    any triple, so no sub-property, inverse, chain, restriction or characteristic can reach them). For those the
+    only OWL 2 RL rules that can fire are prp-dom and prp-rng, so their triples are withheld from the reasoner and
+    the two rules run here as SPARQL; the typing triples they give are handed to the reasoner instead (so that
+    subclass and other rules still apply to them). owl:sameAs would copy withheld triples (eq-rep-*): if the
+    closure has any non-reflexive owl:sameAs, it is recomputed with nothing withheld.
   - `reasonable` writes plain literals as xsd:string-typed literals (RDF 1.1 says they are the same term); they are
     normalised back to plain literals before comparing with the asserted triples.
 """
@@ -191,6 +198,7 @@ class ReasonStats:
     chains: list[tuple[str, list[str]]] = field(default_factory=list)
     functional: list[str] = field(default_factory=list)
     same_as_triples: int = 0
+    domain_range_triples: int = 0
 
 
 def _is_noise(s, p, o) -> bool:
@@ -227,6 +235,10 @@ def _chain_step(store: ox.Store, stats: ReasonStats) -> list:
     return new
 
 
+class _SameAsFound(Exception):
+    """The closure has a non-reflexive owl:sameAs: withheld triples would be copied by it (rules eq-rep-*)."""
+
+
 class _LiteralSameAs(Exception):
     """prp-fp found two literal values of a functional property: let the reasoner apply the rule itself."""
 
@@ -237,19 +249,85 @@ def reason_store(store: ox.Store, max_rounds: int = 50) -> ReasonStats:
     prp-fp runs as SPARQL (see the module doc) unless a functional property has two literal values (data that
     does not conform: the shapes report it): `reasonable` cannot be given a literal-subject owl:sameAs, so the
     closure is then computed again with the declarations given to it (slow on large data, complete)."""
-    try:
-        return _reason_store(store, max_rounds, functional_rule_here=True)
-    except _LiteralSameAs:
-        return _reason_store(store, max_rounds, functional_rule_here=False)
+    functional_here, withhold = True, True
+    while True:
+        try:
+            return _reason_store(store, max_rounds, functional_rule_here=functional_here, withhold=withhold)
+        except _SameAsFound:
+            withhold = False
+        except _LiteralSameAs:
+            functional_here, withhold = False, False
 
 
-def _reason_store(store: ox.Store, max_rounds: int, functional_rule_here: bool) -> ReasonStats:
+def simple_properties(store: ox.Store, functional_here: bool = True) -> dict[str, tuple[list[str], list[str]]]:
+    """Properties used in the data whose only axioms are rdfs:domain / rdfs:range: {property: (domains, ranges)}.
+
+    A simple property is never the object of a triple (so it is no super-property, inverse, chain member,
+    restricted or declared equivalent) and, as a subject, carries only domain, range, declarations and
+    annotations (not in the RDF, RDFS or OWL namespaces). Then prp-dom and prp-rng are the only rules its triples
+    can feed, besides prp-fp for a functional one, which runs here on the whole store (`functional_here`).
+    rdfs:label, rdfs:comment, rdfs:seeAlso and rdfs:isDefinedBy have no OWL 2 RL rule of their own and can be
+    simple too."""
+    allowed = {RDFS + "domain", RDFS + "range", RDF + "type", RDFS + "label", RDFS + "comment", RDFS + "seeAlso",
+               RDFS + "isDefinedBy", OWL + "deprecated"}
+    declarations = {OWL + "DatatypeProperty", OWL + "ObjectProperty", OWL + "AnnotationProperty", RDF + "Property"}
+    if functional_here:
+        declarations.add(OWL + "FunctionalProperty")
+    annotations = {RDFS + "label", RDFS + "comment", RDFS + "seeAlso", RDFS + "isDefinedBy"}
+    used = {row[0].value for row in store.query(
+        "SELECT DISTINCT ?p WHERE { ?s ?p ?o }", use_default_graph_as_union=True) if isinstance(row[0], ox.NamedNode)}
+    out = {}
+    for p in used:
+        if p.startswith((RDF, RDFS, OWL)) and p not in annotations:
+            continue
+        node = ox.NamedNode(p)
+        if next(store.quads_for_pattern(None, None, node), None) is not None:
+            continue  # an object somewhere: some axiom may reach it
+        domains, ranges, ok = [], [], True
+        for q in store.quads_for_pattern(node, None, None):
+            pred = q.predicate.value
+            if pred.startswith((RDF, RDFS, OWL)) and pred not in allowed:
+                ok = False
+            elif pred == RDF + "type" and q.object.value not in declarations:
+                ok = False
+            elif pred in (RDFS + "domain", RDFS + "range"):
+                if not isinstance(q.object, ox.NamedNode):
+                    ok = False  # a class expression: leave it to the reasoner
+                else:
+                    (domains if pred.endswith("domain") else ranges).append(q.object.value)
+        if ok:
+            out[p] = (sorted(set(domains)), sorted(set(ranges)))
+    return out
+
+
+def domain_range_types(store: ox.Store, simple: dict[str, tuple[list[str], list[str]]]) -> list[tuple]:
+    """prp-dom and prp-rng for the simple properties: (x, rdf:type, C) as pyoxigraph terms, each once."""
+    parts = []
+    for p, (domains, ranges) in sorted(simple.items()):
+        for c in domains:
+            if c not in NOISE_OBJECTS:
+                parts.append(f"{{ ?x <{p}> ?o . BIND (<{c}> AS ?c) }}")
+        for c in ranges:
+            if c not in NOISE_OBJECTS:
+                parts.append(f"{{ ?s <{p}> ?x . FILTER (!isLiteral(?x)) BIND (<{c}> AS ?c) }}")
+    if not parts:
+        return []
+    q = "SELECT DISTINCT ?x ?c WHERE { " + " UNION ".join(parts) + " }"
+    rdf_type = ox.NamedNode(RDF + "type")
+    return [(row[0], rdf_type, row[1]) for row in store.query(q, use_default_graph_as_union=True)]
+
+
+def _reason_store(store: ox.Store, max_rounds: int, functional_rule_here: bool, withhold: bool) -> ReasonStats:
     import reasonable
 
     inferred_g = ox.NamedNode(INFERRED_GRAPH)
     store.remove_graph(inferred_g) if inferred_g in set(store.named_graphs()) else None
     stats = ReasonStats(chains=chain_axioms(store),
                         functional=functional_properties(store) if functional_rule_here else [])
+    simple = simple_properties(store, functional_rule_here) if withhold else {}
+    if simple and next(store.quads_for_pattern(None, ox.NamedNode(OWL + "sameAs"), None), None) is not None:
+        simple = {}  # asserted owl:sameAs: eq-rep-* can copy any triple
+    withheld = {f"<{p}>".encode() for p in simple}
 
     def step() -> list:
         new = _chain_step(store, stats)
@@ -271,7 +349,14 @@ def _reason_store(store: ox.Store, max_rounds: int, functional_rule_here: bool) 
                 data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g)
                 if functional_rule_here and declaration in data:  # withhold the prp-fp declarations
                     data = b"\n".join(x for x in data.split(b"\n") if not x.endswith(declaration)) + b"\n"
+                if withheld:  # N-Triples: the predicate is the second space-separated field of a line
+                    data = b"\n".join(x for x in data.split(b"\n") if x.split(b" ", 2)[1:2] and
+                                      x.split(b" ", 2)[1] not in withheld) + b"\n"
                 fh.write(data)
+            if simple:  # prp-dom / prp-rng for the withheld triples, given to the reasoner as their result
+                typing = domain_range_types(store, simple)
+                stats.domain_range_triples = len(typing)
+                fh.write(ox.serialize([ox.Triple(*t) for t in typing], format=ox.RdfFormat.N_TRIPLES))
         r.load_file(path)
     while True:
         stats.rounds += 1
@@ -289,6 +374,9 @@ def _reason_store(store: ox.Store, max_rounds: int, functional_rule_here: bool) 
         store.update(f"DELETE {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{INFERRED_GRAPH}> "
                      f"{{ ?s ?p ?o }} GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != <{INFERRED_GRAPH}>) }}")
         new = step()
+        if simple and bool(store.query(
+                f"ASK {{ GRAPH <{INFERRED_GRAPH}> {{ ?a <{OWL}sameAs> ?b FILTER (!sameTerm(?a, ?b)) }} }}")):
+            raise _SameAsFound  # eq-rep-* would copy withheld triples: do it again with nothing withheld
         if not new:
             break
         if stats.rounds >= max_rounds:
@@ -320,7 +408,17 @@ class LocalOxigraphBackend:
         if not isinstance(result, ox.QuerySolutions):
             raise CloudregError(f"query {query.name}: not a SELECT query")
         cols = [v.value for v in result.variables]
-        rows = [[to_rdflib(sol[i]) for i in range(len(cols))] for sol in result]
+        memo: dict = {}  # answers repeat terms (jurisdictions, topics, instruments): convert each once
+
+        def conv(term):
+            if term is None:
+                return None
+            hit = memo.get(term)
+            if hit is None:
+                hit = memo[term] = to_rdflib(term)
+            return hit
+
+        rows = [[conv(sol[i]) for i in range(len(cols))] for sol in result]
         return Table(cols, rows)
 
 

@@ -407,8 +407,12 @@ class Renderer:
                        claims=[c for c in claims if c["topic"] == t], today=d.dates[-1].isoformat())
         self.write("reference/instruments/index.md", "instruments.md.j2", jurisdictions=JURISDICTIONS,
                    insts=by_jur_inst)
+        by_inst: dict[str, list[dict]] = defaultdict(list)  # one pass, not one scan of every requirement per page
+        for r in d.requirements.values():
+            for i in dict.fromkeys(r["instruments"]):
+                by_inst[i].append(r)
         for iri, inst in sorted(d.instruments.items()):
-            reqs = [r for r in d.requirements.values() if iri in r["instruments"]]
+            reqs = by_inst.get(iri, [])
             self.write(f"reference/instruments/{id_path(iri)}.md", "instrument.md.j2", inst=inst, reqs=reqs)
         self.write("reference/changes.md", "changes.md.j2", diff=d.diff)
         self.write("reference/disagreements.md", "disagreements.md.j2", claims=claims,
