@@ -67,3 +67,39 @@ def test_sparql_check_reports_replaced_instrument_without_end(scratch_root):
     hits = [v for v in report.violations if v.rule == "queries/checks/replaced-instrument-still-in-force.rq"]
     assert hits and hits[0].file == "data/kr/fixture-reg-2016.ttl"
     assert not report.conforms
+
+
+def _starts(root, req: str, day: str) -> None:
+    f = root / "data" / "kr" / "fixture-reg-2016.ttl"
+    text = f.read_text()
+    marker = f"id:kr\\/requirement\\/{req} a cr:Requirement ;"
+    head, rest = text.split(marker, 1)
+    rest = rest.replace('cr:validFrom "2016-10-05"^^xsd:date', f'cr:validFrom "{day}"^^xsd:date', 1)
+    f.write_text(head + marker + rest)
+
+
+@pytest.mark.parametrize("path", [("reasonable", "oxigraph"), ("owlrl", "memory")], ids=["fast", "reference"])
+def test_sparql_check_reports_requirement_before_its_instrument(scratch_root, path):
+    """checks/requirement-before-instrument: a start before the instrument's time in force is an error, on both paths."""
+    _starts(scratch_root, "fixture-location-2016", "2015-01-01")
+    report = Pipeline(Project.at(scratch_root), reasoner=path[0], store=path[1]).report
+    hits = [v for v in report.violations if v.rule == "queries/checks/requirement-before-instrument.rq"]
+    assert [h.focus for h in hits] == ["https://w3id.org/cloudreg/id/kr/requirement/fixture-location-2016"]
+    assert "starts 2015-01-01 outside the time in force" in hits[0].message
+    assert hits[0].file == "data/kr/fixture-reg-2016.ttl" and not report.conforms
+
+
+def test_requirement_resting_on_one_instrument_in_force_passes_the_check(scratch_root):
+    """Resting also on a provision of an instrument in force on the start day: no violation (only all-out fails)."""
+    _starts(scratch_root, "fixture-location-2016", "2019-06-01")  # after the 2016 edition ended
+    f = scratch_root / "data" / "kr" / "fixture-reg-2016.ttl"
+    f.write_text(f.read_text().replace('cr:validFrom "2019-06-01"^^xsd:date ; cr:validUntil "2019-01-01"^^xsd:date',
+                                       'cr:validFrom "2019-06-01"^^xsd:date'))
+    assert 'cr:validFrom "2019-06-01"^^xsd:date' in f.read_text()
+    report = Pipeline(Project.at(scratch_root)).report
+    assert [v.focus for v in report.violations if v.rule == "queries/checks/requirement-before-instrument.rq"] \
+        == ["https://w3id.org/cloudreg/id/kr/requirement/fixture-location-2016"]
+    f.write_text(f.read_text().replace("cr:restsOn id:kr\\/fixture-reg-2016\\/art-1 .",
+                                       "cr:restsOn id:kr\\/fixture-reg-2016\\/art-1 , id:kr\\/fixture-reg-2019\\/art-2 .", 1))
+    report = Pipeline(Project.at(scratch_root)).report
+    assert not [v for v in report.violations if v.rule == "queries/checks/requirement-before-instrument.rq"]
