@@ -268,12 +268,11 @@ def simple_properties(store: ox.Store, functional_here: bool = True) -> dict[str
     can feed, besides prp-fp for a functional one, which runs here on the whole store (`functional_here`).
     rdfs:label, rdfs:comment, rdfs:seeAlso and rdfs:isDefinedBy have no OWL 2 RL rule of their own and can be
     simple too."""
-    allowed = {RDFS + "domain", RDFS + "range", RDF + "type", RDFS + "label", RDFS + "comment", RDFS + "seeAlso",
-               RDFS + "isDefinedBy", OWL + "deprecated"}
+    annotations = {RDFS + "label", RDFS + "comment", RDFS + "seeAlso", RDFS + "isDefinedBy"}
+    allowed = annotations | {RDFS + "domain", RDFS + "range", RDF + "type", OWL + "deprecated"}
     declarations = {OWL + "DatatypeProperty", OWL + "ObjectProperty", OWL + "AnnotationProperty", RDF + "Property"}
     if functional_here:
         declarations.add(OWL + "FunctionalProperty")
-    annotations = {RDFS + "label", RDFS + "comment", RDFS + "seeAlso", RDFS + "isDefinedBy"}
     used = {row[0].value for row in store.query(
         "SELECT DISTINCT ?p WHERE { ?s ?p ?o }", use_default_graph_as_union=True) if isinstance(row[0], ox.NamedNode)}
     out = {}
@@ -345,13 +344,17 @@ def _reason_store(store: ox.Store, max_rounds: int, functional_rule_here: bool, 
         path = os.path.join(tmp, "asserted.ttl")  # N-Triples is Turtle; reasonable only reads .ttl/.n3 names
         declaration = f"> <{RDF}type> <{OWL}FunctionalProperty> .".encode()
         with open(path, "wb") as fh:
+            def kept(line: bytes) -> bool:
+                if functional_rule_here and line.endswith(declaration):  # withhold the prp-fp declarations
+                    return False
+                # N-Triples: the predicate is the second space-separated field of a line
+                fields = line.split(b" ", 2)
+                return len(fields) > 1 and fields[1] not in withheld
+
             for g in store.named_graphs():
                 data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g)
-                if functional_rule_here and declaration in data:  # withhold the prp-fp declarations
-                    data = b"\n".join(x for x in data.split(b"\n") if not x.endswith(declaration)) + b"\n"
-                if withheld:  # N-Triples: the predicate is the second space-separated field of a line
-                    data = b"\n".join(x for x in data.split(b"\n") if x.split(b" ", 2)[1:2] and
-                                      x.split(b" ", 2)[1] not in withheld) + b"\n"
+                if withheld or (functional_rule_here and declaration in data):
+                    data = b"\n".join(x for x in data.split(b"\n") if kept(x)) + b"\n"
                 fh.write(data)
             if simple:  # prp-dom / prp-rng for the withheld triples, given to the reasoner as their result
                 typing = domain_range_types(store, simple)
@@ -493,22 +496,27 @@ def file_graphs(store: ox.Store) -> list[ox.NamedNode]:
     return [g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g.value != INFERRED_GRAPH]
 
 
-def triples_of(store: ox.Store, inferred: bool = False) -> list[ox.Triple]:
-    """The asserted triples (every file graph; with `inferred`, also urn:cloudreg:inferred), each once, sorted by
-    subject so that the Turtle writer groups a subject's triples and the output diffs cleanly between builds."""
+def distinct_triples(store: ox.Store, inferred: bool = False) -> set[ox.Triple]:
+    """The asserted triples (every file graph; with `inferred`, also urn:cloudreg:inferred), each once."""
     graphs = file_graphs(store) + ([ox.NamedNode(INFERRED_GRAPH)] if inferred else [])
     seen = set()
     for g in graphs:
         seen.update(q.triple for q in store.quads_for_pattern(None, None, None, g))
-    return sorted(seen, key=lambda t: (isinstance(t.subject, ox.BlankNode), t.subject.value, t.predicate.value,
-                                       str(t.object)))
+    return seen
+
+
+def triples_of(store: ox.Store, inferred: bool = False) -> list[ox.Triple]:
+    """distinct_triples sorted by subject, so that the Turtle writer groups a subject's triples and the output
+    diffs cleanly between builds."""
+    return sorted(distinct_triples(store, inferred), key=lambda t: (
+        isinstance(t.subject, ox.BlankNode), t.subject.value, t.predicate.value, str(t.object)))
 
 
 def count_triples(store: ox.Store, inferred: bool) -> int:
     """How many distinct triples the asserted view (or, with `inferred`, the inferred graph) holds."""
     if inferred:
         return sum(1 for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(INFERRED_GRAPH)))
-    return len(triples_of(store))
+    return len(distinct_triples(store))
 
 
 def export_store(store: ox.Store, fmt: str, inferred: bool, prefixes: dict[str, str]) -> str:
